@@ -1,0 +1,1 @@
+"""MQIS: the Markets Quality and Insight System for adult social care."""

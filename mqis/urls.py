@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("mqis.api.urls")),
+    path("", include("mqis.accounts.urls")),
+    path("", include("mqis.registry.urls")),
+    path("", include("mqis.returns.urls")),
+    path("", include("mqis.oversight.urls")),
+]
