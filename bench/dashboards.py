@@ -1,0 +1,72 @@
+"""Time the dashboard pages on the demo region: server time per request, 100 requests a page.
+
+Usage: DATABASE_URL=... MQIS_DATA_DIR=... python bench/dashboards.py [--requests 100]
+Loads the demo region first if the database does not have it yet.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mqis.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from mqis.registry.models import Council, Location  # noqa: E402
+from mqis.returns.models import Return  # noqa: E402
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    if not User.objects.filter(username="nw.analyst").exists():
+        call_command("seed_demo")
+    client = Client()
+    client.force_login(User.objects.get(username="nw.analyst"))
+    manchester = Council.objects.get(gss_code="E08000003")
+    home = (
+        Location.objects.filter(council=manchester, care_home=True, returns__isnull=False)
+        .distinct()
+        .first()
+    )
+    assert home is not None
+    pages = {
+        "region": "/regions/E12000002/",
+        "council (Manchester)": "/councils/E08000003/",
+        "location": f"/locations/{home.cqc_location_id}/",
+    }
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"database: {engine}; locations {Location.objects.count()}, returns {Return.objects.count()}")
+    print(f"{'page':<24}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    for name, url in pages.items():
+        assert client.get(url).status_code == 200, url
+        samples = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        print(f"{name:<24}{statistics.median(samples):>10.1f}{percentile(samples, 95):>10.1f}"
+              f"{max(samples):>10.1f}")
+
+
+if __name__ == "__main__":
+    main()
