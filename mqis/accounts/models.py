@@ -55,6 +55,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"Token {self.prefix}… for {self.user}"
+
     @classmethod
     def issue(cls, user: object) -> tuple["ApiToken", str]:
         raw = "mqis_" + secrets.token_urlsafe(32)

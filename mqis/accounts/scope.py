@@ -17,9 +17,16 @@ def membership(user: AnyUser) -> Membership | None:
     if not user.is_authenticated:
         return None
     try:
-        return user.membership  # type: ignore[union-attr]
+        return user.membership  # type: ignore[attr-defined]
     except Membership.DoesNotExist:
         return None
+
+
+def _org(pk: int | None) -> int:
+    """The organisation id of a membership; the database constraint guarantees it is set."""
+    if pk is None:
+        raise ValueError("This membership has no organisation for its role")
+    return pk
 
 
 def role_of(user: AnyUser) -> str | None:
@@ -36,11 +43,11 @@ def visible_locations(user: AnyUser) -> QuerySet[Location]:
     if m.role == Role.ADMIN:
         return qs
     if m.role == Role.REGION:
-        return qs.filter(council__region_id=m.region_id)
+        return qs.filter(council__region_id=_org(m.region_id))
     if m.role == Role.COUNCIL:
-        return qs.filter(council_id=m.council_id)
+        return qs.filter(council_id=_org(m.council_id))
     if m.role == Role.PROVIDER:
-        return qs.filter(provider_id=m.provider_id)
+        return qs.filter(provider_id=_org(m.provider_id))
     return qs.none()
 
 
@@ -64,9 +71,9 @@ def visible_councils(user: AnyUser) -> QuerySet[Council]:
     if m.role == Role.ADMIN:
         return Council.objects.all()
     if m.role == Role.REGION:
-        return Council.objects.filter(region_id=m.region_id)
+        return Council.objects.filter(region_id=_org(m.region_id))
     if m.role == Role.COUNCIL:
-        return Council.objects.filter(pk=m.council_id)
+        return Council.objects.filter(pk=_org(m.council_id))
     return Council.objects.none()
 
 
@@ -77,7 +84,7 @@ def visible_regions(user: AnyUser) -> QuerySet[Region]:
     if m.role == Role.ADMIN:
         return Region.objects.all()
     if m.role == Role.REGION:
-        return Region.objects.filter(pk=m.region_id)
+        return Region.objects.filter(pk=_org(m.region_id))
     return Region.objects.none()
 
 

@@ -99,6 +99,9 @@ class Return(models.Model):
         ]
         indexes = [models.Index(fields=["period", "location"])]
 
+    def __str__(self) -> str:
+        return f"Return for {self.location_id} in period {self.period_id}"
+
 
 class ReturnChange(models.Model):
     """Audit: one row per save that changed a return, with each field's old and new value."""
@@ -115,3 +118,6 @@ class ReturnChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Change to return {self.return_obj_id} at {self.changed_at:%d %B %Y %H:%M}"

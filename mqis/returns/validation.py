@@ -90,11 +90,11 @@ def clean_field(spec: dict[str, Any], raw: object) -> tuple[Value, FieldError | 
             return None, FieldError(spec["key"], "required", f"Enter {spec['label'].lower()}")
         return None, None
     if isinstance(raw, str) and raw.strip().startswith("=") and spec["type"] != "text":
-        message = f"{spec['label']} contains a spreadsheet formula ({_show(raw)}); enter the value only"
-        return None, FieldError(spec["key"], "formula", message, value=_show(raw))
-    value, code, message = PARSERS[spec["type"]](spec, raw)
+        formula = f"{spec['label']} contains a spreadsheet formula ({_show(raw)}); enter the value only"
+        return None, FieldError(spec["key"], "formula", formula, value=_show(raw))
+    value, code, problem = PARSERS[spec["type"]](spec, raw)
     if code:
-        return None, FieldError(spec["key"], code, message or "", value=_show(raw))
+        return None, FieldError(spec["key"], code, problem or "", value=_show(raw))
     return value, None
 
 

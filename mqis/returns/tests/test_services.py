@@ -56,7 +56,7 @@ def test_it_records_old_and_new_values_when_a_return_is_corrected(market, templa
     summary = submit_return(market.provider_user, market.home_a, template, period,
                             care_home_values(beds_occupied="41", beds_vacant="5"), channel="api")
     assert summary.updated == 1
-    latest = ReturnChange.objects.order_by("-id").first()
+    latest = ReturnChange.objects.order_by("-id")[0]
     assert latest.diff == {"beds_occupied": [40, 41], "beds_vacant": [6, 5]}
     assert latest.channel == "api"
     assert Return.objects.get().beds_occupied == 41
