@@ -115,3 +115,9 @@ def pytest_report_header(config: pytest.Config) -> str:
     engine = str(db["ENGINE"]).rsplit(".", 1)[-1]
     where = f"{db.get('HOST')}:{db.get('PORT')}/{db.get('NAME')}" if db.get("HOST") else db["NAME"]
     return f"database: {engine} {where}"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Real hashing costs ~0.3 s a user; tests create many users and check no passwords' strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
