@@ -11,6 +11,7 @@ SUBCOMMAND_ALIASES = {
     "import-cqc": "import_cqc",
     "create-token": "create_token",
     "create-user": "create_user",
+    "load-councils": "load_councils",
 }
 
 USAGE = """usage: mqis COMMAND [options]
@@ -18,11 +19,12 @@ USAGE = """usage: mqis COMMAND [options]
 Commands:
   demo                  load the demo North West region (once) and serve it
   seed-demo             load the demo region only
-  serve [--host H] [--port N]
+  serve [--host H] [--port N] [--threads N]
                         serve MQIS over HTTP
   migrate               create or update the database tables
-  import-cqc FILE [--dry-run]
+  import-cqc FILE [--dry-run] [--partial]
                         import a CQC locations or care directory file
+  load-councils         load the reference regions and councils (ONS codes)
   create-token USERNAME issue an API token for a user
   create-user USERNAME --role ROLE [--org CODE]
                         add a user with a role and organisation
