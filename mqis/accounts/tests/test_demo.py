@@ -68,7 +68,7 @@ def test_it_imports_the_real_north_west_rows_as_real(demo: DemoSummary, db: None
     with (DEMO_DATA / "cqc_directory_nw.csv").open(encoding="utf-8") as f:
         real_ids = {row["CQC Location ID (for office use only)"] for row in csv.DictReader(f)}
     real = Location.objects.filter(cqc_location_id__in=real_ids)
-    assert real.count() > 30
+    assert real.count() == len(real_ids) == 16
     assert not real.filter(is_synthetic=True).exists()
     assert not Provider.objects.filter(locations__in=real, is_synthetic=True).exists()
     assert demo.real_locations >= real.count()
