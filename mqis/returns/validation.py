@@ -174,8 +174,13 @@ def validate_values(
     labels = {spec["key"]: spec["label"] for spec in fields}
     failed = {e.field for e in errors}
     for rule in rules:
+        # A rule over a field already reported would only repeat the same problem.
+        keys = {t.lstrip("-") for t in rule.get("left", []) + rule.get("right", [])}
+        keys.add(rule.get("field", ""))
+        if keys & failed:
+            continue
         error = check_rule(rule, cleaned, labels)
-        if error and error.field not in failed:
+        if error:
             errors.append(error)
             failed.add(error.field)
     return cleaned, errors

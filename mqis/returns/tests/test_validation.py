@@ -116,3 +116,8 @@ def test_it_validates_the_home_care_return():
     assert [e.message for e in errors] == [
         "Care staff absent today (60) cannot be more than care staff employed (50)"
     ]
+
+
+def test_it_reports_one_problem_once_rather_than_every_rule_it_breaks():
+    found = messages(good_care_home(beds_occupied="52", beds_closed="0", beds_vacant="5"))
+    assert found == {"beds_occupied": "Occupied beds (52) cannot be more than total beds (48)"}
