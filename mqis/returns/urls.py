@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+from mqis.returns import views
+
+urlpatterns = [
+    path("provider/", views.provider_home, name="provider_home"),
+    path(
+        "locations/<str:cqc_location_id>/returns/<slug:template_slug>/",
+        views.submit,
+        name="submit_return",
+    ),
+    path(
+        "locations/<str:cqc_location_id>/returns/<slug:template_slug>/saved/",
+        views.submitted,
+        name="submit_return_done",
+    ),
+    path("", include("mqis.returns.urls_bulk")),
+]
