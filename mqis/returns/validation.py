@@ -87,7 +87,9 @@ PARSERS = {"integer": _number, "decimal": _number, "choice": _choice, "text": _t
 def clean_field(spec: dict[str, Any], raw: object) -> tuple[Value, FieldError | None]:
     if _blank(raw):
         if spec.get("required"):
-            return None, FieldError(spec["key"], "required", f"Enter {spec['label'].lower()}")
+            verb = "Select an answer for" if spec["type"] == "choice" else "Enter"
+            message = spec.get("required_message") or f"{verb} {spec['label'].lower()}"
+            return None, FieldError(spec["key"], "required", message)
         return None, None
     if isinstance(raw, str) and raw.strip().startswith("=") and spec["type"] != "text":
         formula = f"{spec['label']} contains a spreadsheet formula ({_show(raw)}); enter the value only"

@@ -121,3 +121,9 @@ def test_it_validates_the_home_care_return():
 def test_it_reports_one_problem_once_rather_than_every_rule_it_breaks():
     found = messages(good_care_home(beds_occupied="52", beds_closed="0", beds_vacant="5"))
     assert found == {"beds_occupied": "Occupied beds (52) cannot be more than total beds (48)"}
+
+
+def test_it_asks_people_to_select_an_answer_for_a_missing_choice():
+    found = messages(good_care_home(admissions_status="", outbreak_status=""))
+    assert found["admissions_status"] == "Select whether you are accepting admissions"
+    assert found["outbreak_status"] == "Select your outbreak status"
