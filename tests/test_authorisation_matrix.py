@@ -94,7 +94,7 @@ def cells(matrix):
             yield pytest.param(operation, persona, expected, id=f"{operation} as {persona}")
 
 
-@pytest.mark.parametrize(("operation", "persona", "expected"), cells(WEB_MATRIX))
+@pytest.mark.parametrize(("operation", "persona", "expected"), list(cells(WEB_MATRIX)))
 def test_it_gives_each_role_exactly_its_web_access(market, operation, persona, expected):
     url = operation.split(" ", 1)[1]
     response = web_client(market, persona).get(url)
@@ -103,7 +103,7 @@ def test_it_gives_each_role_exactly_its_web_access(market, operation, persona, e
         assert response["Location"].startswith("/sign-in/")
 
 
-@pytest.mark.parametrize(("operation", "persona", "expected"), cells(API_MATRIX))
+@pytest.mark.parametrize(("operation", "persona", "expected"), list(cells(API_MATRIX)))
 def test_it_gives_each_role_exactly_its_api_access(market, operation, persona, expected):
     url = operation.split(" ", 1)[1]
     response = Client().get(url, headers=api_headers(market, persona))
