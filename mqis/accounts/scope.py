@@ -57,7 +57,7 @@ def submittable_locations(user: AnyUser) -> QuerySet[Location]:
     if m is None:
         return Location.objects.none()
     if m.role == Role.PROVIDER:
-        return Location.objects.filter(provider_id=m.provider_id, deregistered=False)
+        return Location.objects.filter(provider_id=_org(m.provider_id), deregistered=False)
     if m.role == Role.ADMIN:
         return Location.objects.filter(deregistered=False)
     return Location.objects.none()
