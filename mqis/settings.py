@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "mqis.returns",
     "mqis.oversight",
     "mqis.api",
+    "ninja",  # serves the API docs page's JavaScript from the package, not a CDN
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,7 @@ from mqis.returns.models import Period, ReturnTemplate
 from mqis.returns.periods import describe, period_bounds, period_for, schedule_times
 from mqis.returns.services import Submission, check_submission
 from mqis.returns.spreadsheet import Cell
-from mqis.returns.validation import FieldError, validate_values
+from mqis.returns.validation import FieldCache, FieldError, validate_values
 
 LOCATION, PERIOD = "cqc_location_id", "period"
 # Shown in the downloadable template so people can tell their rows apart; never imported.
@@ -152,6 +152,7 @@ class RowChecker:
         self.locations: dict[str, Location | None] = {}
         self.allowed = set(scope.submittable_locations(user).values_list("pk", flat=True))
         self.refusals: dict[tuple[str, dt.date], str | None] = {}
+        self.field_cache: FieldCache = {}
         self.first_row: dict[tuple[int, dt.date], int] = {}
         self.submissions: list[Submission] = []
 
@@ -192,7 +193,8 @@ class RowChecker:
         values = {key: cells[i] for key, i in self.fields if i is not None}
         if location is None or isinstance(day, tuple):
             # Still check the figures, so that every error in the row is reported at once.
-            _, found = validate_values(self.template.fields, self.template.rules, values)
+            _, found = validate_values(self.template.fields, self.template.rules, values,
+                                       self.field_cache)
             return errors + [_bulk_error(number, e, cells, self.column_at) for e in found]
         period = self.periods.containing(day)
         key = (location.pk, period.start)
@@ -205,6 +207,7 @@ class RowChecker:
         submission, found = check_submission(
             self.user, location, self.template, period, values,
             row=number, now=self.now, allowed_location_ids=self.allowed, refusals=self.refusals,
+            field_cache=self.field_cache,
         )
         if submission is not None and not errors:
             self.submissions.append(submission)

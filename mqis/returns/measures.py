@@ -18,12 +18,25 @@ MEASURES = (
 SMALLEST = {"ppe_min_days"}
 
 
+_TAGGED: dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+
+
+def _tagged(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fields that feed a measure, found once per fields list (a bulk file has one)."""
+    hit = _TAGGED.get(id(fields))
+    if hit is not None and hit[0] is fields:
+        return hit[1]
+    if len(_TAGGED) > 100:
+        _TAGGED.clear()
+    tagged = [spec for spec in fields if spec.get("measure")]
+    _TAGGED[id(fields)] = (fields, tagged)
+    return tagged
+
+
 def derive_measures(fields: list[dict[str, Any]], values: dict[str, Value]) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(MEASURES)
-    for spec in fields:
-        measure = spec.get("measure")
-        if measure is None:
-            continue
+    for spec in _tagged(fields):
+        measure = spec["measure"]
         value = values.get(spec["key"])
         if value is None:
             continue

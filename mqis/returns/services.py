@@ -16,7 +16,7 @@ from mqis.returns.measures import MEASURES, derive_measures
 from mqis.returns.models import Period, Return, ReturnChange, ReturnTemplate
 from mqis.returns.periods import describe, refusal_reason
 from mqis.returns.templates import applies_to
-from mqis.returns.validation import FieldError, Value, validate_values
+from mqis.returns.validation import FieldCache, FieldError, Value, validate_values
 
 
 class ReturnRejected(Exception):
@@ -73,12 +73,14 @@ def check_submission(
     now: dt.datetime | None = None,
     allowed_location_ids: Container[int] | None = None,
     refusals: dict[tuple[str, dt.date], str | None] | None = None,
+    field_cache: FieldCache | None = None,
 ) -> tuple[Submission | None, list[FieldError]]:
     """Check scope, template, period and values; return a Submission or every error.
 
     A caller checking many rows passes `allowed_location_ids`, the pks of
     `scope.submittable_locations(user)` fetched once, instead of one query per row, and
-    a `refusals` dict in which each period's refusal reason is worked out once.
+    a `refusals` dict in which each period's refusal reason is worked out once, and a
+    `field_cache` (see `validate_values`) shared by the rows of one template.
     """
     if allowed_location_ids is not None:
         allowed = location.pk in allowed_location_ids
@@ -99,7 +101,7 @@ def check_submission(
         reason = refusals[key]
     if reason:
         return None, [FieldError("period", "period_closed", reason, row)]
-    cleaned, errors = validate_values(template.fields, template.rules, raw)
+    cleaned, errors = validate_values(template.fields, template.rules, raw, field_cache)
     if errors:
         return None, [FieldError(e.field, e.code, e.message, row, e.value) for e in errors]
     return Submission(location, period, template, cleaned, row), []

@@ -100,12 +100,6 @@ def clean_field(spec: dict[str, Any], raw: object) -> tuple[Value, FieldError | 
     return value, None
 
 
-def _term(values: Mapping[str, Value], term: str) -> tuple[str, int, Value]:
-    sign = -1 if term.startswith("-") else 1
-    key = term.lstrip("-")
-    return key, sign, values.get(key)
-
-
 def _side_label(labels: Mapping[str, str], terms: list[str], first: bool) -> str:
     words = []
     for index, term in enumerate(terms):
@@ -117,11 +111,18 @@ def _side_label(labels: Mapping[str, str], terms: list[str], first: bool) -> str
     return "".join(words)
 
 
-def _side_sum(values: Mapping[str, Value], terms: list[str]) -> tuple[float | None, bool]:
+Terms = tuple[tuple[str, int], ...]
+
+
+def _terms(terms: list[str]) -> Terms:
+    return tuple((t.lstrip("-"), -1 if t.startswith("-") else 1) for t in terms)
+
+
+def _side_sum(values: Mapping[str, Value], terms: Terms) -> tuple[float | None, bool]:
     """Sum a side; return (total, all_given). None when no term is given."""
     total, given, all_given = 0.0, False, True
-    for term in terms:
-        _, sign, value = _term(values, term)
+    for key, sign in terms:
+        value = values.get(key)
         if isinstance(value, (int, float)):
             total += sign * value
             given = True
@@ -143,8 +144,8 @@ def check_rule(rule: dict[str, Any], values: Mapping[str, Value], labels: Mappin
         if values.get(cond["field"]) == cond["equals"] and _blank(values.get(rule["field"])):
             return FieldError(rule["field"], "required", rule["message"])
         return None
-    left, left_all = _side_sum(values, rule["left"])
-    right, right_all = _side_sum(values, rule["right"])
+    left, left_all = _side_sum(values, _terms(rule["left"]))
+    right, right_all = _side_sum(values, _terms(rule["right"]))
     if left is None or right is None or not right_all:
         return None
     if rule.get("when") == "all_given" and not left_all:
@@ -161,28 +162,77 @@ def check_rule(rule: dict[str, Any], values: Mapping[str, Value], labels: Mappin
     return FieldError(rule["left"][0].lstrip("-"), "rule", message)
 
 
+FieldCache = dict[tuple[str, type, object], tuple[Value, "FieldError | None"]]
+
+
 def validate_values(
-    fields: list[dict[str, Any]], rules: list[dict[str, Any]], raw: Mapping[str, object]
+    fields: list[dict[str, Any]],
+    rules: list[dict[str, Any]],
+    raw: Mapping[str, object],
+    cache: FieldCache | None = None,
 ) -> tuple[dict[str, Value], list[FieldError]]:
-    """Clean every field and check every rule; return the cleaned values and all errors."""
+    """Clean every field and check every rule; return the cleaned values and all errors.
+
+    A caller validating many rows against one template (a bulk file) may pass a `cache`
+    dict: a file repeats the same few values per column, so each is cleaned once.
+    """
     cleaned: dict[str, Value] = {}
     errors: list[FieldError] = []
     for spec in fields:
-        value, error = clean_field(spec, raw.get(spec["key"]))
+        given = raw.get(spec["key"])
+        if cache is None:
+            value, error = clean_field(spec, given)
+        else:
+            # The type is part of the key: True == 1 and 1 == 1.0, but they clean differently.
+            key = (spec["key"], type(given), given)
+            try:
+                value, error = cache[key]
+            except KeyError:
+                value, error = cache[key] = clean_field(spec, given)
+            except TypeError:  # an unhashable value
+                value, error = clean_field(spec, given)
         if error:
             errors.append(error)
         elif value is not None:
             cleaned[spec["key"]] = value
     labels = {spec["key"]: spec["label"] for spec in fields}
     failed = {e.field for e in errors}
-    for rule in rules:
+    for rule, keys, left_terms, right_terms in _compiled(rules):
         # A rule over a field already reported would only repeat the same problem.
-        keys = {t.lstrip("-") for t in rule.get("left", []) + rule.get("right", [])}
-        keys.add(rule.get("field", ""))
-        if keys & failed:
+        if failed and keys & failed:
             continue
+        if left_terms is not None and right_terms is not None and rule["op"] == "<=":
+            # The common case, checked without building anything: a sum within its limit.
+            left, _ = _side_sum(cleaned, left_terms)
+            right, right_all = _side_sum(cleaned, right_terms)
+            if left is None or right is None or not right_all or left <= right:
+                continue
         error = check_rule(rule, cleaned, labels)
         if error:
             errors.append(error)
             failed.add(error.field)
     return cleaned, errors
+
+
+Compiled = list[tuple[dict[str, Any], set[str], Terms | None, Terms | None]]
+_COMPILED: dict[int, tuple[list[dict[str, Any]], Compiled]] = {}
+
+
+def _compiled(rules: list[dict[str, Any]]) -> Compiled:
+    """Each rule with its field keys and parsed terms, worked out once per rules list."""
+    hit = _COMPILED.get(id(rules))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    compiled: Compiled = []
+    for rule in rules:
+        left = _terms(rule["left"]) if "left" in rule else None
+        right = _terms(rule["right"]) if "right" in rule else None
+        keys = {key for key, _ in (left or ()) + (right or ())}
+        keys.add(rule.get("field", ""))
+        if "required_if" in rule:
+            keys.add(rule["required_if"]["field"])
+        compiled.append((rule, keys, left, right))
+    if len(_COMPILED) > 100:
+        _COMPILED.clear()
+    _COMPILED[id(rules)] = (rules, compiled)
+    return compiled
