@@ -71,8 +71,12 @@ class Channel(models.TextChoices):
 
 
 class Return(models.Model):
-    location = models.ForeignKey("registry.Location", on_delete=models.PROTECT, related_name="returns")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="returns")
+    # No single-column indexes: the unique (location, period) constraint and the covering
+    # index below lead with these columns, and each extra index slows bulk uploads.
+    location = models.ForeignKey(
+        "registry.Location", on_delete=models.PROTECT, related_name="returns", db_index=False
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="returns", db_index=False)
     template = models.ForeignKey(ReturnTemplate, on_delete=models.PROTECT, related_name="returns")
     values = models.JSONField(default=dict)
     submitted_at = models.DateTimeField()
