@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mqis.lib.testing import care_home_values
 from mqis.returns.validation import validate_values
 
 CARE_HOME = json.loads((Path(__file__).parents[1] / "data" / "care-home.json").read_text())
@@ -13,14 +14,7 @@ HOME_CARE = json.loads((Path(__file__).parents[1] / "data" / "home-care.json").r
 
 
 def good_care_home(**changes: object) -> dict[str, object]:
-    values: dict[str, object] = {
-        "beds_total": "48", "beds_occupied": "40", "beds_closed": "2", "beds_vacant": "6",
-        "admissions_status": "open", "care_workers_headcount": "30", "care_workers_absent": "3",
-        "outbreak_status": "none",
-        **{f"ppe_days_{k}": "14" for k in ("masks", "gloves", "aprons", "eye", "hand_hygiene")},
-    }
-    values.update(changes)
-    return values
+    return care_home_values(**changes)
 
 
 def check(values: Mapping[str, object], template: dict = CARE_HOME):
