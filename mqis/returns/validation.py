@@ -162,7 +162,9 @@ def check_rule(rule: dict[str, Any], values: Mapping[str, Value], labels: Mappin
     return FieldError(rule["left"][0].lstrip("-"), "rule", message)
 
 
-FieldCache = dict[tuple[str, type, object], tuple[Value, "FieldError | None"]]
+# Per field key, each distinct input seen and what it cleaned to. Strings (every value of
+# a CSV file) are their own key; other values are keyed with their type, as True == 1.
+FieldCache = dict[str, dict[object, tuple[Value, "FieldError | None"]]]
 
 
 def validate_values(
@@ -179,34 +181,41 @@ def validate_values(
     cleaned: dict[str, Value] = {}
     errors: list[FieldError] = []
     for spec in fields:
-        given = raw.get(spec["key"])
+        field_key = spec["key"]
+        given = raw.get(field_key)
         if cache is None:
             value, error = clean_field(spec, given)
         else:
-            # The type is part of the key: True == 1 and 1 == 1.0, but they clean differently.
-            key = (spec["key"], type(given), given)
+            seen = cache.get(field_key)
+            if seen is None:
+                seen = cache[field_key] = {}
+            key = given if given.__class__ is str else (type(given), given)
             try:
-                value, error = cache[key]
+                value, error = seen[key]
             except KeyError:
-                value, error = cache[key] = clean_field(spec, given)
+                value, error = seen[key] = clean_field(spec, given)
             except TypeError:  # an unhashable value
                 value, error = clean_field(spec, given)
         if error:
             errors.append(error)
         elif value is not None:
-            cleaned[spec["key"]] = value
-    labels = {spec["key"]: spec["label"] for spec in fields}
+            cleaned[field_key] = value
     failed = {e.field for e in errors}
-    for rule, keys, left_terms, right_terms in _compiled(rules):
+    for rule, keys, left_terms, right_terms, simple in _compiled(rules):
         # A rule over a field already reported would only repeat the same problem.
         if failed and keys & failed:
             continue
-        if left_terms is not None and right_terms is not None and rule["op"] == "<=":
-            # The common case, checked without building anything: a sum within its limit.
+        # The common cases, checked without building anything: a value or sum within its limit.
+        if simple is not None:
+            a, b = cleaned.get(simple[0]), cleaned.get(simple[1])
+            if a is None or b is None or a <= b:  # type: ignore[operator]  # both numbers: rules name numeric fields
+                continue
+        elif left_terms is not None and right_terms is not None and rule["op"] == "<=":
             left, _ = _side_sum(cleaned, left_terms)
             right, right_all = _side_sum(cleaned, right_terms)
             if left is None or right is None or not right_all or left <= right:
                 continue
+        labels = {spec["key"]: spec["label"] for spec in fields}
         error = check_rule(rule, cleaned, labels)
         if error:
             errors.append(error)
@@ -214,7 +223,7 @@ def validate_values(
     return cleaned, errors
 
 
-Compiled = list[tuple[dict[str, Any], set[str], Terms | None, Terms | None]]
+Compiled = list[tuple[dict[str, Any], set[str], Terms | None, Terms | None, tuple[str, str] | None]]
 _COMPILED: dict[int, tuple[list[dict[str, Any]], Compiled]] = {}
 
 
@@ -231,7 +240,11 @@ def _compiled(rules: list[dict[str, Any]]) -> Compiled:
         keys.add(rule.get("field", ""))
         if "required_if" in rule:
             keys.add(rule["required_if"]["field"])
-        compiled.append((rule, keys, left, right))
+        simple = None
+        if rule.get("op") == "<=" and left and right and len(left) == len(right) == 1 \
+                and left[0][1] == right[0][1] == 1:
+            simple = (left[0][0], right[0][0])
+        compiled.append((rule, keys, left, right, simple))
     if len(_COMPILED) > 100:
         _COMPILED.clear()
     _COMPILED[id(rules)] = (rules, compiled)
