@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
 
 class CqcImportForm(forms.Form):
@@ -20,7 +21,7 @@ class CqcImportForm(forms.Form):
         label="This is not a full extract: do not mark locations missing from it as gone",
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         limit_mb = settings.MQIS_MAX_UPLOAD_MB
         if upload.size > limit_mb * 1024 * 1024:

@@ -31,10 +31,10 @@ def demo(django_db_setup: None, django_db_blocker: object,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSummary]:
     """One small demo for the module, rolled back when the module is done."""
     data_dir = tmp_path_factory.mktemp("demo")
-    with django_db_blocker.unblock(), override_settings(  # type: ignore[attr-defined]
+    with django_db_blocker.unblock(), override_settings(
         DATA_DIR=data_dir, PASSWORD_HASHERS=FAST_HASHING
     ), transaction.atomic():
-        yield seed_demo(**SMALL)  # type: ignore[arg-type]
+        yield seed_demo(**SMALL)
         transaction.set_rollback(True)
 
 
@@ -156,20 +156,20 @@ def test_it_creates_the_demo_sign_ins(demo: DemoSummary, db: None) -> None:
 
 def test_it_does_nothing_the_second_time(demo: DemoSummary, db: None) -> None:
     before = (Location.objects.count(), Return.objects.count(), User.objects.count())
-    again = seed_demo(**SMALL)  # type: ignore[arg-type]
+    again = seed_demo(**SMALL)
     assert again.already_loaded
     assert (Location.objects.count(), Return.objects.count(), User.objects.count()) == before
 
 
 def test_it_gives_the_same_data_for_the_same_seed(demo: DemoSummary, db: None,
                                                    settings: object) -> None:
-    settings.PASSWORD_HASHERS = FAST_HASHING  # type: ignore[attr-defined]
+    settings.PASSWORD_HASHERS = FAST_HASHING
     first = sample()
     Return.objects.all().delete()
     User.objects.all().delete()
     Location.objects.filter(is_synthetic=True).delete()
     Provider.objects.filter(is_synthetic=True).delete()
-    again = seed_demo(**SMALL)  # type: ignore[arg-type]
+    again = seed_demo(**SMALL)
     assert not again.already_loaded
     assert sample() == first
     assert again.fragile_homes == demo.fragile_homes

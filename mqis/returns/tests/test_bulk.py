@@ -40,7 +40,7 @@ def unchanged() -> Callable[[], None]:
 
 def upload(market: Market, data: bytes, **options: object):
     options.setdefault("user", market.provider_user)
-    return import_bulk(data, **options)  # type: ignore[arg-type]
+    return import_bulk(data, **options)
 
 
 def only_error(result) -> BulkError:

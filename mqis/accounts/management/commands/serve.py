@@ -38,7 +38,7 @@ class Command(BaseCommand):
         if threads < 1:
             raise CommandError("--threads must be 1 or more.")
         from django.conf import settings
-        from waitress import serve  # type: ignore[import-untyped]
+        from waitress import serve  # type: ignore[import-untyped]  # waitress ships no type hints
 
         # WhiteNoise serves through the finders; an existing STATIC_ROOT keeps it from warning.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
