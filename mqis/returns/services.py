@@ -124,6 +124,11 @@ def _pairs_sql(columns: str, location_ids: Iterable[int], period_ids: Iterable[i
 def _existing(submissions: list[Submission]) -> dict[tuple[int, int], Return]:
     found: dict[tuple[int, int], Return] = {}
     period_ids = {s.period.pk for s in submissions}
+    # A new week's upload meets empty periods: one cheap query saves looking up every pair.
+    period_ids = set(Return.objects.filter(period_id__in=period_ids)
+                     .values_list("period_id", flat=True).distinct())
+    if not period_ids:
+        return found
     location_ids = {s.location.pk for s in submissions}
     for sql, params in _pairs_sql("*", location_ids, period_ids):
         for ret in Return.objects.raw(sql, params):
