@@ -35,6 +35,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -129,9 +130,9 @@ def write_csv(path: Path, locations: int, weeks: int) -> int:
     return locations * weeks
 
 
-def timed(label: str, rows: int, work: object) -> float:
+def timed(label: str, rows: int, work: Callable[[], object]) -> float:
     started, cpu = time.perf_counter(), time.process_time()
-    outcome = work()  # type: ignore[operator]
+    outcome = work()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(f"{label:<32} {seconds:6.2f} s {rows / seconds:8,.0f} rows/s   "
           f"(CPU {cpu:6.2f} s {rows / cpu:8,.0f} rows/s)   peak RSS {peak_mb():5.0f} MB")

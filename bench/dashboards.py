@@ -12,6 +12,7 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mqis.settings")
 
+# Django must be set up before models are imported, hence the E402 exceptions below.
 import django  # noqa: E402
 
 django.setup()

@@ -17,7 +17,7 @@ def membership(user: AnyUser) -> Membership | None:
     if not user.is_authenticated:
         return None
     try:
-        return user.membership  # type: ignore[attr-defined]
+        return user.membership  # type: ignore[attr-defined]  # reverse one-to-one, not in the stubs
     except Membership.DoesNotExist:
         return None
 

@@ -124,6 +124,7 @@ def submit_return(request: HttpRequest, payload: ReturnIn) -> Status[dict[str, A
 
 @api.post("/returns/bulk", response={200: BulkResultOut, 403: ErrorsOut, 422: BulkResultOut},
           summary="Submit many returns in a CSV or Excel file")
+# File(...) and Form(...) in defaults are how django-ninja declares multipart fields (B008).
 def submit_file(request: HttpRequest, file: UploadedFile = File(...),  # noqa: B008
                 template: str = Form("care-home"), dry_run: bool = Form(False),  # noqa: B008
                 partial: bool = Form(False)) -> Status[dict[str, Any]]:  # noqa: B008

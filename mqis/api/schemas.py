@@ -49,11 +49,13 @@ class ReturnOut(Schema):
 
     @staticmethod
     def resolve_period_start(obj: Any) -> dt.date:
-        return obj.period.start  # type: ignore[no-any-return]
+        day: dt.date = obj.period.start
+        return day
 
     @staticmethod
     def resolve_period_end(obj: Any) -> dt.date:
-        return obj.period.end  # type: ignore[no-any-return]
+        day: dt.date = obj.period.end
+        return day
 
 
 class ReturnSaved(Schema):

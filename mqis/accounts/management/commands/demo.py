@@ -5,7 +5,11 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mqis.accounts.management.commands.serve import address, check_address
+from mqis.accounts.management.commands.serve import (
+    add_server_arguments,
+    address,
+    check_address,
+)
 from mqis.demo.generator import DemoError, demo_loaded, seed_demo
 from mqis.demo.users import DEMO_PASSWORD, demo_sign_ins, sign_in_table
 
@@ -17,12 +21,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1",
-                            help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
-        parser.add_argument("--port", type=int, default=8000,
-                            help="port to listen on (default 8000)")
-        parser.add_argument("--threads", type=int, default=8,
-                            help="worker threads (default 8)")
+        add_server_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]

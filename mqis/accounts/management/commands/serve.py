@@ -18,6 +18,13 @@ def address(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+def add_server_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+
+
 class Command(BaseCommand):
     help = (
         "Serve MQIS over HTTP with waitress (static files by WhiteNoise). Put it behind a "
@@ -25,12 +32,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1",
-                            help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
-        parser.add_argument("--port", type=int, default=8000,
-                            help="port to listen on (default 8000)")
-        parser.add_argument("--threads", type=int, default=8,
-                            help="worker threads (default 8)")
+        add_server_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port, threads = options["host"], options["port"], options["threads"]
