@@ -14,6 +14,11 @@ MEASURES = (
     "in_outbreak",
     "ppe_min_days",
     "unmet_hours",
+    "nurses_headcount",
+    "nurses_absent",
+    "care_workers_headcount",
+    "care_workers_absent",
+    "agency_staff",
 )
 SMALLEST = {"ppe_min_days"}
 
@@ -36,14 +41,16 @@ def _tagged(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def derive_measures(fields: list[dict[str, Any]], values: dict[str, Value]) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(MEASURES)
     for spec in _tagged(fields):
-        measure = spec["measure"]
         value = values.get(spec["key"])
         if value is None:
             continue
-        if spec["type"] == "choice":
-            out[measure] = value in spec.get("flag_values", [])
-        elif measure in SMALLEST:
-            out[measure] = value if out[measure] is None else min(out[measure], value)
-        else:
-            out[measure] = value if out[measure] is None else out[measure] + value
+        tagged = spec["measure"]
+        # A field may feed several measures, e.g. nurses absent feeds staff absent too.
+        for measure in [tagged] if isinstance(tagged, str) else tagged:
+            if spec["type"] == "choice":
+                out[measure] = value in spec.get("flag_values", [])
+            elif measure in SMALLEST:
+                out[measure] = value if out[measure] is None else min(out[measure], value)
+            else:
+                out[measure] = value if out[measure] is None else out[measure] + value
     return out

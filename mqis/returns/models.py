@@ -95,6 +95,11 @@ class Return(models.Model):
     in_outbreak = models.BooleanField(null=True)
     ppe_min_days = models.FloatField(null=True)
     unmet_hours = models.FloatField(null=True)
+    nurses_headcount = models.IntegerField(null=True)
+    nurses_absent = models.IntegerField(null=True)
+    care_workers_headcount = models.IntegerField(null=True)
+    care_workers_absent = models.IntegerField(null=True)
+    agency_staff = models.IntegerField(null=True)
 
     class Meta:
         ordering = ["-period__start"]

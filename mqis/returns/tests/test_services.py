@@ -39,6 +39,18 @@ def test_it_saves_a_return_with_its_measures_and_an_audit_row(market, template):
     assert change.diff["beds_total"] == [None, 48]
 
 
+def test_it_keeps_staff_absence_by_role_and_agency_staff(market, template):
+    values = care_home_values(nurses_headcount="8", nurses_absent="3", nurses_agency="2",
+                              care_workers_agency="4")
+    submit_return(market.provider_user, market.home_a, template, current_period(template),
+                  values, channel="form")
+    ret = Return.objects.get()
+    assert (ret.nurses_headcount, ret.nurses_absent) == (8, 3)
+    assert (ret.care_workers_headcount, ret.care_workers_absent) == (30, 3)
+    # Every role still counts towards all staff.
+    assert (ret.staff_headcount, ret.staff_absent, ret.agency_staff) == (38, 6, 6)
+
+
 def test_it_says_no_changes_when_the_same_figures_are_sent_again(market, template):
     period = current_period(template)
     submit_return(market.provider_user, market.home_a, template, period, care_home_values(),
