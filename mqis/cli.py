@@ -12,6 +12,7 @@ SUBCOMMAND_ALIASES = {
     "create-token": "create_token",
     "create-user": "create_user",
     "load-councils": "load_councils",
+    "worker": "worker",
 }
 
 USAGE = """usage: mqis COMMAND [options]
@@ -25,6 +26,7 @@ Commands:
   import-cqc FILE [--dry-run] [--partial]
                         import a CQC locations or care directory file
   load-councils         load the reference regions and councils (ONS codes)
+  worker [--once]       run background work: alert checks, reminders, e-mail, webhooks
   create-token USERNAME issue an API token for a user
   create-user USERNAME --role ROLE [--org CODE]
                         add a user with a role and organisation

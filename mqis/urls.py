@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("mqis.accounts.urls")),
     path("", include("mqis.registry.urls")),
     path("", include("mqis.returns.urls")),
+    path("", include("mqis.alerts.urls")),
     path("", include("mqis.oversight.urls")),
 ]

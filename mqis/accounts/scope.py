@@ -4,11 +4,16 @@ Every view, API operation, upload, export and query asks this module; nothing el
 filters by role.
 """
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from mqis.accounts.models import Membership, Role
 from mqis.registry.models import Council, Location, Provider, Region
+
+if TYPE_CHECKING:
+    from mqis.alerts.models import Alert
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -88,6 +93,20 @@ def visible_regions(user: AnyUser) -> QuerySet[Region]:
     return Region.objects.none()
 
 
+def area_councils(user: AnyUser) -> QuerySet[Council]:
+    """Councils whose aggregated figures a provider user may see beside its own.
+
+    Those where its provider has an active location; none for any other role. Only
+    aggregates of these councils are shown to it, never another provider's figures.
+    """
+    m = membership(user)
+    if m is None or m.role != Role.PROVIDER:
+        return Council.objects.none()
+    return Council.objects.filter(
+        locations__provider_id=_org(m.provider_id), locations__deregistered=False
+    ).distinct()
+
+
 def visible_providers(user: AnyUser) -> QuerySet[Provider]:
     return Provider.objects.filter(locations__in=visible_locations(user)).distinct()
 
@@ -102,3 +121,11 @@ def can_submit_for(user: AnyUser, location: Location) -> bool:
 
 def is_admin(user: AnyUser) -> bool:
     return role_of(user) == Role.ADMIN
+
+
+def visible_alerts(user: AnyUser) -> "QuerySet[Alert]":
+    """Alerts about the locations the user may see; everyone in scope may act on them."""
+    from mqis.alerts.models import Alert
+
+    return Alert.objects.filter(location__in=visible_locations(user))
+
