@@ -1,5 +1,6 @@
 """MQIS settings. Every setting comes from the environment; see docs/settings.md."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -38,10 +39,15 @@ INSTALLED_APPS = [
     "mqis.returns",
     "mqis.oversight",
     "mqis.api",
+    "mqis.alerts",
+    "mqis.jobs",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",  # serves the API docs page's JavaScript from the package, not a CDN
 ]
 
 MIDDLEWARE = [
+    "mqis.lib.timing.ServerTimingMiddleware",  # first, so it times everything below it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mqis.accounts.context.role",
+                "mqis.alerts.context.inbox",
             ],
         },
     },
@@ -81,8 +88,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file, not memory, so a worker started by a test can open the same database.
+    # One file per test run, so runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-mqis-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Dashboards cache their computed content in each process's memory, keyed by a data
+# version read from the database on every request, so a saved return shows at once.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "mqis",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -113,11 +133,30 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = env_str("MQIS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("MQIS_FROM_EMAIL", "MQIS <mqis@localhost>")
+EMAIL_HOST = env_str("MQIS_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("MQIS_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("MQIS_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("MQIS_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("MQIS_EMAIL_USE_TLS", False)
+# Where MQIS is served, for links in e-mails (no trailing slash).
+MQIS_BASE_URL = env_str("MQIS_BASE_URL", "http://127.0.0.1:8000")
+# How many hours before a return's deadline providers who have not sent it are reminded.
+MQIS_REMINDER_HOURS_BEFORE = env_int("MQIS_REMINDER_HOURS_BEFORE", 24)
 
 # Largest upload MQIS accepts, in megabytes; larger files are refused before they are read.
 MQIS_MAX_UPLOAD_MB = env_int("MQIS_MAX_UPLOAD_MB", 40)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Background work: django-tasks with its database backend, run by `mqis worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+MQIS_ALERT_EVALUATION_SECONDS = env_int("MQIS_ALERT_EVALUATION_SECONDS", 300)
+MQIS_REMINDER_CHECK_SECONDS = env_int("MQIS_REMINDER_CHECK_SECONDS", 900)
+MQIS_DELIVERY_RETRY_SECONDS = env_int("MQIS_DELIVERY_RETRY_SECONDS", 15)
+MQIS_WEBHOOK_BACKOFF_SECONDS = env_int("MQIS_WEBHOOK_BACKOFF_SECONDS", 10)
+MQIS_WEBHOOK_MAX_ATTEMPTS = env_int("MQIS_WEBHOOK_MAX_ATTEMPTS", 8)
+MQIS_DELIVERY_LEASE_SECONDS = env_int("MQIS_DELIVERY_LEASE_SECONDS", 60)
 
 LOGGING = {
     "version": 1,

@@ -181,3 +181,6 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{'Sent' if self.ok else 'Failed'} at {self.at:%d %B %Y %H:%M:%S}"

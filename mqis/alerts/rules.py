@@ -4,6 +4,7 @@ The thresholds are data (`AlertRule.thresholds`, edited in the admin); the shipp
 are in data/rules.json. A rule returns None when its condition does not hold.
 """
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,7 +120,19 @@ def install_default_rules(**_: Any) -> None:
         AlertRule.objects.get_or_create(key=rule["key"], defaults=rule)
 
 
+@functools.cache
+def shipped_thresholds() -> dict[str, dict[str, Any]]:
+    return {r["key"]: r["thresholds"] for r in json.loads(DEFAULTS.read_text())}
+
+
+def describe(rule: AlertRule) -> str:
+    """The rule's description with its thresholds filled in, e.g. "fewer than 3 days"."""
+    try:
+        return rule.description.format(**{k: f"{v:g}" for k, v in thresholds(rule).items()})
+    except (KeyError, ValueError, IndexError):
+        return rule.description
+
+
 def thresholds(rule: AlertRule) -> dict[str, Any]:
     """The rule's thresholds, with the shipped default for any the admin left out."""
-    shipped = {r["key"]: r["thresholds"] for r in json.loads(DEFAULTS.read_text())}
-    return {**shipped.get(rule.key, {}), **(rule.thresholds or {})}
+    return {**shipped_thresholds().get(rule.key, {}), **(rule.thresholds or {})}

@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from mqis.accounts import scope
 from mqis.alerts import actions, stats
 from mqis.alerts.forms import AlertNoteForm
-from mqis.alerts.models import Alert, AlertRule
+from mqis.alerts.models import Alert, AlertRule, DeliveryStatus
+from mqis.alerts.rules import describe
 from mqis.registry.models import Council, Location
 
 INBOX_LIMIT = 200
@@ -57,8 +58,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         chosen = chosen.filter(location__council__gss_code=council)
     listed = chosen.filter(SHOW[show][1]).select_related("rule", "location__council")
     total = listed.count()
+    tally = counts(chosen)
     context = {
-        "tabs": [(key, label, n) for (key, (label, _)), n in zip(SHOW.items(), counts(chosen).values())],
+        "tabs": [(key, label, tally[key]) for key, (label, _) in SHOW.items()],
         "show": show,
         "rules": rules,
         "rule": rule,
@@ -91,6 +93,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             return redirect("alert_detail", alert_id=alert.pk)
     context = {
         "alert": alert,
+        "rule_description": describe(alert.rule),
         "events": alert.events.select_related("by"),
         "deliveries": alert_deliveries(alert),
         "form": form,
@@ -106,7 +109,9 @@ def alert_deliveries(alert: Alert) -> list[dict[str, Any]]:
         .filter(n__gt=0)
         .order_by("deliveries__channel", "deliveries__status")
     )
-    return [{"channel": r["deliveries__channel"], "status": r["deliveries__status"], "n": r["n"]} for r in rows]
+    labels = dict(DeliveryStatus.choices)
+    return [{"channel": r["deliveries__channel"], "status": labels[r["deliveries__status"]], "n": r["n"]}
+            for r in rows]
 
 
 @login_required

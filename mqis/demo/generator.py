@@ -22,6 +22,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from mqis.accounts.models import Membership, Role
+from mqis.alerts.engine import evaluate as evaluate_alerts
 from mqis.demo import geography as geo
 from mqis.demo.market import plan_market
 from mqis.demo.submissions import Batches, Habit, add_series, store_all
@@ -55,6 +56,7 @@ class DemoSummary:
     care_homes: int = 0
     home_care_agencies: int = 0
     returns: int = 0
+    alerts_open: int = 0
     periods: int = 0
     seconds: float = 0.0
     password: str = DEMO_PASSWORD
@@ -78,6 +80,7 @@ class DemoSummary:
             f"  returning locations:   {self.care_homes:,} care homes, "
             f"{self.home_care_agencies:,} home care agencies",
             f"  weekly returns:        {self.returns:,} over {self.weeks} weeks",
+            f"  open alerts:           {self.alerts_open:,}",
             f"  outbreak peak:         week of {self.outbreak_peak_week:%-d %B %Y}"
             if self.outbreak_peak_week else "  outbreak peak:         -",
         ]
@@ -122,6 +125,8 @@ def seed_demo(seed: int = 2026, weeks: int = 26, target_locations: int = 2000,
             len(plan.locations), len(plan.providers))
         summary.users_created = create_demo_users(region, councils, plan.group_providers)
         _returns(summary, seed, weeks, today, now, region, plan.group_providers, progress)
+        # The history is loaded quietly; the alerts open now are raised without e-mails.
+        summary.alerts_open = evaluate_alerts(now=now, notify=False).opened
     summary.sign_ins = demo_sign_ins()
     summary.seconds = time.monotonic() - started
     write_truth(summary)

@@ -165,6 +165,9 @@ def test_it_gives_the_same_data_for_the_same_seed(demo: DemoSummary, db: None,
                                                    settings: object) -> None:
     settings.PASSWORD_HASHERS = FAST_HASHING
     first = sample()
+    from mqis.alerts.models import Alert
+
+    Alert.objects.all().delete()
     Return.objects.all().delete()
     User.objects.all().delete()
     Location.objects.filter(is_synthetic=True).delete()
@@ -173,3 +176,15 @@ def test_it_gives_the_same_data_for_the_same_seed(demo: DemoSummary, db: None,
     assert not again.already_loaded
     assert sample() == first
     assert again.fragile_homes == demo.fragile_homes
+
+
+def test_it_opens_the_alerts_that_hold_now_without_sending_anything(demo: DemoSummary, db: None) -> None:
+    from mqis.alerts.models import Alert, Delivery
+
+    open_alerts = Alert.objects.filter(cleared_at__isnull=True)
+    assert demo.alerts_open == open_alerts.count() > 0
+    # Outbreaks in the demo's latest week show as open outbreak alerts.
+    latest = Return.objects.filter(period__template_slug="care-home").order_by("-period__start")[0]
+    outbreaks = Return.objects.filter(period=latest.period, in_outbreak=True).count()
+    assert open_alerts.filter(rule__key="outbreak").count() >= outbreaks > 0
+    assert Delivery.objects.count() == 0

@@ -1,5 +1,7 @@
 """`mqis demo [--host H] [--port N]`: set up the database, load the demo once, and serve it."""
 
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -22,6 +24,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         add_server_arguments(parser)
+        parser.add_argument("--no-worker", action="store_true",
+                            help="Do not start the background worker alongside the web server.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
@@ -43,4 +47,14 @@ class Command(BaseCommand):
         for line in sign_in_table(demo_sign_ins(), DEMO_PASSWORD):
             self.stdout.write(line)
         self.stdout.write("")
-        call_command("serve", host=host, port=port, threads=options["threads"])
+        worker = None
+        if not options["no_worker"]:
+            # The worker sends alert e-mails (to this console), webhooks and reminders.
+            worker = subprocess.Popen([sys.executable, "-m", "mqis.cli", "worker"])
+            self.stdout.write("Started the background worker alongside the web server.")
+        try:
+            call_command("serve", host=host, port=port, threads=options["threads"])
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)
