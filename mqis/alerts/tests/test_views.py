@@ -119,3 +119,22 @@ def test_an_alert_page_states_the_rule_with_its_current_thresholds(market):
     page = client_for(market.council_user).get(f"/alerts/{alert.pk}/").content.decode()
     assert "Any item of PPE will last fewer than 5 days." in page
     assert "3 e-mails: waiting to send" in page
+
+
+@pytest.mark.parametrize("who, oak_house, moor_view", [
+    ("provider_user", 200, 404),
+    ("rival_user", 404, 404),
+    ("council_user", 200, 404),
+    ("other_council_user", 404, 200),
+    ("region_user", 200, 404),
+    ("admin_user", 200, 200),
+])
+def test_an_alerts_page_opens_only_for_people_whose_area_covers_it(market, who, oak_house, moor_view):
+    c = client_for(getattr(market, who))
+    assert c.get(f"/alerts/{alert_at(market.home_a).pk}/").status_code == oak_house
+    assert c.get(f"/alerts/{alert_at(market.far_home).pk}/").status_code == moor_view
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(market):
+    response = Client().get(f"/alerts/{alert_at(market.home_a).pk}/")
+    assert response.status_code == 302 and "/sign-in/" in response["Location"]
