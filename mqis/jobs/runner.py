@@ -10,9 +10,10 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
 import time
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.compat import TaskResultStatus
@@ -24,6 +25,7 @@ from mqis.jobs.schedule import due_jobs
 
 log = logging.getLogger("mqis.worker")
 STALE_AFTER = dt.timedelta(seconds=30)
+BEAT_SECONDS = 5
 MAX_TRIES = 3
 
 
@@ -65,17 +67,40 @@ def enqueue_due(now: dt.datetime | None = None) -> list[str]:
     return paths
 
 
-def run(worker_id: str, *, interval: float = 1.0, once: bool = False) -> None:
-    """Run until stopped (or, with once, until the queue is empty)."""
+def _keep_beating(worker_id: str, started_at: dt.datetime, stop: threading.Event) -> None:
+    """Beat from a thread of its own, so a long job does not make its worker look dead."""
+    while not stop.wait(BEAT_SECONDS):
+        try:
+            beat(worker_id, started_at)
+        except DatabaseError as error:  # e.g. SQLite busy under a long import: try again soon
+            log.info("Heartbeat skipped: %s", error)
+        finally:
+            connection.close()
+
+
+def make_worker(worker_id: str) -> Worker:
+    return Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
+                  startup_delay=False, max_tasks=None, worker_id=worker_id, excluded_queue_names=[])
+
+
+def run(worker_id: str, *, interval: float = 1.0, once: bool = False, worker: Worker | None = None) -> None:
+    """Run until stopped (or, with once, until the queue is empty).
+
+    To stop gracefully, call `worker.shutdown(signum, None)`: a job in progress finishes first.
+    """
     started_at = timezone.now()
-    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id=worker_id, excluded_queue_names=[])
-    while True:
-        close_old_connections()
-        beat(worker_id, started_at)
-        recover()
-        enqueue_due()
-        worker.run()
-        if once:
-            return
-        time.sleep(interval)
+    worker = worker or make_worker(worker_id)
+    beat(worker_id, started_at)
+    stop = threading.Event()
+    threading.Thread(target=_keep_beating, args=(worker_id, started_at, stop), daemon=True).start()
+    try:
+        while worker.running:
+            close_old_connections()
+            recover()
+            enqueue_due()
+            worker.run()
+            if once:
+                return
+            time.sleep(interval)
+    finally:
+        stop.set()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mqis.registry.models import Council, ImportRun, Location, Provider, Region
+from mqis.registry.models import Council, CqcImportJob, ImportRun, Location, Provider, Region
 
 
 @admin.register(Region)
@@ -75,3 +75,11 @@ class ImportRunAdmin(admin.ModelAdmin):
     search_fields = ("file_name",)
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in ImportRun._meta.fields]
+
+
+@admin.register(CqcImportJob)
+class CqcImportJobAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "file_name", "user", "status", "dry_run", "partial", "finished_at")
+    list_filter = ("status", "dry_run")
+    search_fields = ("file_name",)
+    readonly_fields = [f.name for f in CqcImportJob._meta.fields]

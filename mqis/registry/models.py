@@ -1,5 +1,7 @@
 """The market: regions, councils, providers and their locations."""
 
+import uuid
+
 from django.db import models
 
 
@@ -103,3 +105,38 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.started_at:%d %B %Y %H:%M})"
+
+
+class CqcImportJob(models.Model):
+    """A CQC file uploaded on the web page, imported in the background by `mqis worker`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+    file_name = models.CharField(max_length=255)
+    # Where the upload waits for the worker (under DATA_DIR/uploads); emptied once imported.
+    stored_path = models.CharField(max_length=500, blank=True)
+    dry_run = models.BooleanField(default=False)
+    partial = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in {self.Status.FINISHED, self.Status.FAILED}

@@ -141,3 +141,24 @@ def test_the_scheduled_jobs_run(db):
     names = set(DBTaskResult.objects.filter(status="SUCCESSFUL").values_list("task_path", flat=True))
     assert names == {"mqis.alerts.tasks.evaluate_alerts", "mqis.alerts.tasks.send_reminders",
                      "mqis.alerts.tasks.send_deliveries"}
+
+
+def test_a_stop_signal_stops_the_worker_promptly(db):
+    from mqis.jobs.models import WorkerHeartbeat
+
+    worker = start_worker()
+    assert wait_until(lambda: WorkerHeartbeat.objects.exists())  # it is up and running
+    stop(worker, signal.SIGTERM)  # wait() in stop() fails the test if it takes over 10 s
+    assert worker.returncode == 0
+
+
+def test_a_worker_keeps_beating_while_it_runs(db):
+    from mqis.jobs.models import WorkerHeartbeat
+
+    worker = start_worker()
+    try:
+        assert wait_until(lambda: WorkerHeartbeat.objects.exists())
+        first = WorkerHeartbeat.objects.get().seen_at
+        assert wait_until(lambda: WorkerHeartbeat.objects.get().seen_at > first, timeout=12)
+    finally:
+        stop(worker, signal.SIGTERM)

@@ -28,9 +28,10 @@ class Command(BaseCommand):
             sys.exit(2)
         logging.getLogger("mqis.worker").setLevel(logging.INFO)
         worker_id = worker_id or f"worker-{get_random_string(12)}"
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        worker = runner.make_worker(worker_id)
+        # A stop signal lets the job in hand finish (a second one stops at once).
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, worker.shutdown)
         self.stdout.write(f"MQIS worker {worker_id} started; press Ctrl+C to stop.")
-        try:
-            runner.run(worker_id, interval=interval, once=once)
-        except KeyboardInterrupt:
-            self.stdout.write("Worker stopped.")
+        runner.run(worker_id, interval=interval, once=once, worker=worker)
+        self.stdout.write("Worker stopped.")
