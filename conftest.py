@@ -121,3 +121,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a user; tests create many users and check no passwords' strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    # Dashboards cache per process; a test must not see another test's pages.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,7 +1,9 @@
-"""Time the dashboard pages on the demo region: server time per request, 100 requests a page.
+"""Time the dashboard pages on the demo region, one request at a time: 100 requests a page,
+each computed afresh (the dashboard cache emptied first) and then answered from the cache.
 
 Usage: DATABASE_URL=... MQIS_DATA_DIR=... python bench/dashboards.py [--requests 100]
-Loads the demo region first if the database does not have it yet.
+Loads the demo region first if the database does not have it yet. For many clients at
+once against the real server, see bench/dashboards_load.py.
 """
 
 import argparse
@@ -19,6 +21,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -51,22 +54,31 @@ def main() -> None:
     pages = {
         "region": "/regions/E12000002/",
         "council (Manchester)": "/councils/E08000003/",
+        "council (Lancashire)": "/councils/E10000017/",
         "location": f"/locations/{home.cqc_location_id}/",
     }
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database: {engine}; locations {Location.objects.count()}, returns {Return.objects.count()}")
-    print(f"{'page':<24}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    print(f"{'page':<24}{'fresh p50':>11}{'fresh p95':>11}{'cached p50':>12}{'cached p95':>12}")
     for name, url in pages.items():
         assert client.get(url).status_code == 200, url
-        samples = []
-        for _ in range(args.requests):
-            started = time.perf_counter()
-            response = client.get(url)
-            samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        print(f"{name:<24}{statistics.median(samples):>10.1f}{percentile(samples, 95):>10.1f}"
-              f"{max(samples):>10.1f}")
+        fresh = timed(client, url, args.requests, empty_cache=True)
+        cached = timed(client, url, args.requests, empty_cache=False)
+        print(f"{name:<24}{statistics.median(fresh):>11.1f}{percentile(fresh, 95):>11.1f}"
+              f"{statistics.median(cached):>12.1f}{percentile(cached, 95):>12.1f}")
+
+
+def timed(client: Client, url: str, requests: int, *, empty_cache: bool) -> list[float]:
+    samples = []
+    for _ in range(requests):
+        if empty_cache:
+            cache.clear()
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return samples
 
 
 if __name__ == "__main__":

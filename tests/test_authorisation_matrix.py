@@ -12,6 +12,7 @@ from django.test import Client
 
 from mqis.accounts.models import ApiToken
 from mqis.lib.testing import build_market, care_home_values
+from mqis.registry.models import CqcImportJob
 from mqis.returns.models import Return
 from mqis.returns.periods import current_period
 from mqis.returns.templates import current_template
@@ -24,6 +25,7 @@ USERS = {
     "other_council": "other_council_user", "region": "region_user", "admin": "admin_user",
 }
 SIGN_IN = 302  # anonymous web requests are sent to the sign-in page
+IMPORT_JOB = "5d2c1a1e-0000-4000-8000-00000000c0c0"  # a CQC import uploaded by the administrator
 
 # operation -> expected status per persona, in PERSONAS order.
 WEB_MATRIX = {
@@ -43,8 +45,26 @@ WEB_MATRIX = {
     "GET /provider/": [200, 200, 403, 403, 403, 200, SIGN_IN],
     "GET /returns/upload/": [200, 200, 403, 403, 403, 200, SIGN_IN],
     "GET /returns/upload/template.csv": [200, 200, 403, 403, 403, 200, SIGN_IN],
+    # a provider's area (its councils' aggregates); administrators name a council
+    "GET /area/": [200, 200, 403, 403, 403, 403, SIGN_IN],
+    "GET /area/?council=E08000003": [200, 200, 403, 403, 403, 200, SIGN_IN],
+    "GET /area/?council=E08000035": [404, 404, 403, 403, 403, 200, SIGN_IN],
+    # completeness and the chase list (with its export)
+    "GET /councils/E08000003/completeness/": [403, 403, 200, 403, 200, 200, SIGN_IN],
+    "GET /councils/E08000035/completeness/": [403, 403, 403, 200, 403, 200, SIGN_IN],
+    "GET /councils/E08000003/chase/": [403, 403, 200, 403, 200, 200, SIGN_IN],
+    "GET /councils/E08000003/chase/?format=csv": [403, 403, 200, 403, 200, 200, SIGN_IN],
+    "GET /councils/E08000035/chase/?format=csv": [403, 403, 403, 200, 403, 200, SIGN_IN],
+    "GET /regions/E12000002/completeness/": [403, 403, 403, 403, 200, 200, SIGN_IN],
+    "GET /regions/E12000003/completeness/": [403, 403, 403, 403, 403, 200, SIGN_IN],
+    # alerts: everyone's inbox is scoped to their area; a council's alert figures
+    "GET /alerts/": [200, 200, 200, 200, 200, 200, SIGN_IN],
+    "GET /councils/E08000003/alerts/": [403, 403, 200, 403, 200, 200, SIGN_IN],
+    "GET /councils/E08000035/alerts/": [403, 403, 403, 200, 403, 200, SIGN_IN],
     # administration
     "GET /admin-tools/import-cqc/": [403, 403, 403, 403, 403, 200, SIGN_IN],
+    f"GET /admin-tools/import-cqc/jobs/{IMPORT_JOB}/": [403, 403, 403, 403, 403, 200, SIGN_IN],
+    f"GET /admin-tools/import-cqc/jobs/{IMPORT_JOB}/progress.json": [403, 403, 403, 403, 403, 200, SIGN_IN],
 }
 
 API_MATRIX = {
@@ -71,7 +91,9 @@ SUBMITTABLE = {"provider": {"1-101", "1-102"}, "rival": {"1-201"},
 
 @pytest.fixture
 def market():
-    return build_market()
+    market = build_market()
+    CqcImportJob.objects.create(uuid=IMPORT_JOB, user=market.admin_user, file_name="cqc.csv")
+    return market
 
 
 def web_client(market, persona: str) -> Client:

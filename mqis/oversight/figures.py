@@ -1,8 +1,9 @@
-"""The dashboard measures, computed in SQL from the returns at request time.
+"""The dashboard measures, computed in SQL from the returns.
 
 Every function takes a queryset of locations that came from `mqis.accounts.scope`, so
-nothing here decides who may see what. There is no cache and no batch: a return saved
-a moment ago is in the next page view.
+nothing here decides who may see what. There is no batch: the pages cache what these
+compute under a data version (`mqis.oversight.cache`), so a return saved a moment ago
+is in the next page view.
 """
 
 import datetime as dt
@@ -26,6 +27,7 @@ LATEST_WINDOW_DAYS = 14
 SERIES_WEEKS = 26
 PPE_SHORT_DAYS = 3
 ABSENCE_ATTENTION_PCT = 20.0
+NURSE_ABSENCE_ATTENTION_PCT = 25.0
 # From this many locations, a time series reads each period's returns in turn and checks
 # every one against the scope, rather than looking up every (period, location) pair:
 # for a region that is half the work. SQLite, without table statistics, cannot tell.
@@ -53,6 +55,10 @@ class Figures:
     closed_to_admissions: int = 0
     staff_headcount: int = 0
     staff_absent: int = 0
+    nurses_headcount: int = 0
+    nurses_absent: int = 0
+    care_workers_headcount: int = 0
+    care_workers_absent: int = 0
     in_outbreak: int = 0
     short_of_ppe: int = 0
 
@@ -63,6 +69,14 @@ class Figures:
     @property
     def absence_pct(self) -> float | None:
         return percent(self.staff_absent, self.staff_headcount)
+
+    @property
+    def nurse_absence_pct(self) -> float | None:
+        return percent(self.nurses_absent, self.nurses_headcount)
+
+    @property
+    def care_worker_absence_pct(self) -> float | None:
+        return percent(self.care_workers_absent, self.care_workers_headcount)
 
     @property
     def received_pct(self) -> float | None:
@@ -156,16 +170,26 @@ def _series_aggregates() -> dict[str, Any]:
         "f_beds_vacant": Sum("beds_vacant"),
         "f_staff_headcount": Sum("staff_headcount"),
         "f_staff_absent": Sum("staff_absent"),
+        "f_nurses_headcount": Sum("nurses_headcount"),
+        "f_nurses_absent": Sum("nurses_absent"),
+        "f_care_workers_headcount": Sum("care_workers_headcount"),
+        "f_care_workers_absent": Sum("care_workers_absent"),
+    }
+
+
+def _count_aggregates() -> dict[str, Any]:
+    return {
+        "f_closed_to_admissions": Count("id", filter=Q(admissions_closed=True)),
+        "f_in_outbreak": Count("id", filter=Q(in_outbreak=True)),
+        "f_short_of_ppe": Count("id", filter=Q(ppe_min_days__lt=PPE_SHORT_DAYS)),
     }
 
 
 def _return_aggregates(current_ids: list[int]) -> dict[str, Any]:
     return {
         **_series_aggregates(),
+        **_count_aggregates(),
         "f_received": Count("id", filter=Q(period_id__in=current_ids)),
-        "f_closed_to_admissions": Count("id", filter=Q(admissions_closed=True)),
-        "f_in_outbreak": Count("id", filter=Q(in_outbreak=True)),
-        "f_short_of_ppe": Count("id", filter=Q(ppe_min_days__lt=PPE_SHORT_DAYS)),
     }
 
 
@@ -248,7 +272,7 @@ def time_series(
         scoped = scoped.filter(location__in=active(locations))
     rows = (
         scoped.values("period_id")
-        .annotate(**_series_aggregates())
+        .annotate(**_series_aggregates(), **_count_aggregates())
         .order_by()
     )
     # Templates with the same frequency share period starts; add them together.
@@ -256,20 +280,26 @@ def time_series(
     for row in rows:
         start = starts[row["period_id"]]
         by_start[start] = by_start.get(start, Figures()) + Figures(**_figures(row))
-    return [
-        {
-            "start": start,
-            "returns": point.reporting,
-            "beds_total": point.beds_total,
-            "beds_occupied": point.beds_occupied,
-            "beds_vacant": point.beds_vacant,
-            "staff_headcount": point.staff_headcount,
-            "staff_absent": point.staff_absent,
-            "occupancy_pct": point.occupancy_pct,
-            "absence_pct": point.absence_pct,
-        }
-        for start, point in sorted(by_start.items())
-    ]
+    return [_point(start, point) for start, point in sorted(by_start.items())]
+
+
+def _point(start: dt.date, week: Figures) -> dict[str, Any]:
+    return {
+        "start": start,
+        "returns": week.reporting,
+        "beds_total": week.beds_total,
+        "beds_occupied": week.beds_occupied,
+        "beds_vacant": week.beds_vacant,
+        "staff_headcount": week.staff_headcount,
+        "staff_absent": week.staff_absent,
+        "closed_to_admissions": week.closed_to_admissions,
+        "in_outbreak": week.in_outbreak,
+        "short_of_ppe": week.short_of_ppe,
+        "occupancy_pct": week.occupancy_pct,
+        "absence_pct": week.absence_pct,
+        "nurse_absence_pct": week.nurse_absence_pct,
+        "care_worker_absence_pct": week.care_worker_absence_pct,
+    }
 
 
 @dataclass
@@ -280,12 +310,19 @@ class LocationRow:
     expected: bool
     latest: dict[str, Any] | None
     reasons: list[str] = field(default_factory=list)
+    late: bool = False
 
     @property
     def absence_pct(self) -> float | None:
         if not self.latest:
             return None
         return percent(self.latest["staff_absent"], self.latest["staff_headcount"])
+
+    @property
+    def nurse_absence_pct(self) -> float | None:
+        if not self.latest:
+            return None
+        return percent(self.latest["nurses_absent"], self.latest["nurses_headcount"])
 
     @property
     def occupancy_pct(self) -> float | None:
@@ -298,7 +335,7 @@ def _reasons(row: LocationRow) -> list[str]:
     latest = row.latest
     if latest is None:
         return ["No recent return"] if row.expected else []
-    reasons = []
+    reasons = ["Return late"] if row.late else []
     if latest["in_outbreak"]:
         reasons.append("Outbreak")
     if latest["ppe_min_days"] is not None and latest["ppe_min_days"] < PPE_SHORT_DAYS:
@@ -308,26 +345,53 @@ def _reasons(row: LocationRow) -> list[str]:
     absence = row.absence_pct
     if absence is not None and absence >= ABSENCE_ATTENTION_PCT:
         reasons.append(f"Staff absence {absence:g}%")
+    nurses = row.nurse_absence_pct
+    if nurses is not None and nurses >= NURSE_ABSENCE_ATTENTION_PCT:
+        reasons.append(f"Nurse absence {nurses:g}%")
     return reasons
 
 
+def _overdue(location: Location, latest: dict[str, Any] | None, due: list[tuple[ReturnTemplate, Period]],
+             now: dt.datetime) -> bool:
+    """Whether the location owes a return for a current period whose deadline has passed."""
+    if latest is None:
+        return False  # "No recent return" says more
+    return any(
+        applies_to(template, location) and period.due_at <= now and latest["period_id"] != period.pk
+        for template, period in due
+    )
+
+
 def location_rows(
-    locations: QuerySet[Location], *, templates: list[ReturnTemplate] | None = None
+    locations: QuerySet[Location],
+    *,
+    templates: list[ReturnTemplate] | None = None,
+    periods: list[Period] | None = None,
+    now: dt.datetime | None = None,
 ) -> list[LocationRow]:
     """Each active location with its latest figures, attention-worthy first."""
     templates = templates if templates is not None else current_templates()
+    periods = periods if periods is not None else current_periods(templates)
+    now = now or timezone.now()
+    due = list(zip(templates, periods, strict=True))
     latest: dict[int, dict[str, Any]] = {
         row["location_id"]: dict(row)
         for row in latest_returns(locations).values(
-            "location_id", "period__start", "submitted_at", "channel",
+            "location_id", "period_id", "period__start", "submitted_at", "channel",
             "beds_total", "beds_occupied", "beds_vacant", "admissions_closed",
-            "staff_headcount", "staff_absent", "in_outbreak", "ppe_min_days", "unmet_hours",
+            "staff_headcount", "staff_absent", "nurses_headcount", "nurses_absent",
+            "in_outbreak", "ppe_min_days", "unmet_hours",
         )
     }
     rows = []
-    for location in active(locations).select_related("provider"):
+    # Only what the rows and `applies_to` read: a council has hundreds of locations.
+    fetched = active(locations).select_related("provider").only(
+        "cqc_location_id", "name", "dormant", "care_home", "service_types", "provider__name"
+    )
+    for location in fetched:
         expected = not location.dormant and any(applies_to(t, location) for t in templates)
-        row = LocationRow(location, expected, latest.get(location.pk))
+        found = latest.get(location.pk)
+        row = LocationRow(location, expected, found, late=expected and _overdue(location, found, due, now))
         row.reasons = _reasons(row)
         rows.append(row)
     rows.sort(key=lambda r: (-len(r.reasons), r.location.name.lower()))

@@ -138,3 +138,12 @@ def test_an_alerts_page_opens_only_for_people_whose_area_covers_it(market, who, 
 def test_signed_out_visitors_are_sent_to_sign_in(market):
     response = Client().get(f"/alerts/{alert_at(market.home_a).pk}/")
     assert response.status_code == 302 and "/sign-in/" in response["Location"]
+
+
+def test_a_locations_page_lists_its_alerts_and_shows_an_acknowledgement_at_once(market):
+    c = client_for(market.council_user)
+    page = c.get("/locations/1-101/").content.decode()
+    assert 'id="alerts"' in page and "PPE for under 3 days: gloves (1 day)" in page
+    assert ">New<" in page
+    actions.acknowledge(alert_at(market.home_a), market.council_user)
+    assert ">Acknowledged<" in c.get("/locations/1-101/").content.decode()

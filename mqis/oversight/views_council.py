@@ -1,0 +1,137 @@
+"""The council dashboard: its measures over time and the locations that need attention."""
+
+from html import escape
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from mqis.accounts import scope
+from mqis.accounts.scope import AnyUser
+from mqis.oversight import cache, figures, trends
+from mqis.oversight.change import compare_by
+from mqis.oversight.measures import DASH, MEASURES, change, show
+from mqis.oversight.params import KINDS, RATINGS, WEEK_CHOICES, CouncilChoice, service_types
+from mqis.registry.models import Council
+from mqis.returns.periods import describe
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return DASH
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _cells(row: figures.LocationRow, link: str, with_reasons: bool) -> str:
+    latest = row.latest or {}
+    location = row.location
+    cells = [
+        f'<th scope="row" class="govuk-table__header"><a class="govuk-link" href="'
+        f'{escape(link.replace("LOCATION", location.cqc_location_id))}">{escape(location.name)}</a>'
+        f'<span class="govuk-body-s govuk-!-display-block govuk-!-margin-0 govuk-!-font-weight-regular">'
+        f"{escape(location.provider.name)}</span></th>"
+    ]
+    if with_reasons:
+        reasons = "".join(f'<li class="govuk-!-margin-0"><strong>{escape(r)}</strong></li>' for r in row.reasons)
+        cells.append(f'<td class="govuk-table__cell"><ul class="govuk-list govuk-!-font-size-16 govuk-!-margin-0">'
+                     f"{reasons}</ul></td>")
+    week = f"{latest['period__start']:%-d %B %Y}" if latest else "None"
+    cells.append(f'<td class="govuk-table__cell mqis-nowrap">{week}</td>')
+    shown = [
+        f"{latest['beds_occupied']} of {latest['beds_total']}" if latest.get("beds_total") is not None else DASH,
+        number(latest.get("beds_vacant")),
+        show(row.absence_pct, "%"),
+        number(latest.get("ppe_min_days")),
+    ]
+    cells += [f'<td class="govuk-table__cell govuk-table__cell--numeric mqis-nowrap">{value}</td>' for value in shown]
+    return "".join(cells)
+
+
+def location_table(rows: list[figures.LocationRow], *, with_reasons: bool) -> str:
+    """The table's rows as HTML, built here: a Django template is slow over hundreds of rows."""
+    link = reverse("location_detail", args=["LOCATION"])
+    html = (f'<tr class="govuk-table__row">{_cells(row, link, with_reasons)}</tr>' for row in rows)
+    # Names, providers and reasons are escaped above; the rest are numbers and dates.
+    return mark_safe("".join(html))
+
+
+def _summary(choice: CouncilChoice) -> str:
+    """The filters in words: "care homes rated Good"."""
+    what = KINDS.get(choice.service, choice.service) or "locations"
+    what = what[0].lower() + what[1:] if choice.service in KINDS else what
+    if not choice.rating:
+        return what
+    rating = RATINGS[choice.rating]
+    return f"{what} rated {rating}" if rating else f"{what} not yet rated"
+
+
+def _filters(choice: CouncilChoice, types: list[str]) -> dict[str, Any]:
+    """The options of the service and rating filters, as the form shows them."""
+    return {
+        "filter_summary": _summary(choice),
+        "clear_link": choice.link(service="", rating=""),
+        "kinds": list(KINDS.items()),
+        "service_types": types,
+        "ratings": [(key, label or "Not rated") for key, label in RATINGS.items()],
+        "week_links": [
+            {"weeks": weeks, "label": label, "link": choice.link(weeks=weeks)}
+            for weeks, label in WEEK_CHOICES.items()
+        ],
+    }
+
+
+def council_content(user: AnyUser, council: Council, choice: CouncilChoice) -> dict[str, Any]:
+    """Everything in the council page's main content: what the cache keeps."""
+    templates = figures.current_templates()
+    periods = figures.current_periods(templates)
+    every = scope.visible_locations(user).filter(council=council)
+    locations = choice.apply(every)
+    comparison = compare_by(locations, None, templates=templates)[None]
+    series = figures.time_series(locations, choice.weeks)
+    rows = figures.location_rows(locations, templates=templates, periods=periods)
+    attention = [row for row in rows if row.reasons]
+    others = [row for row in rows if not row.reasons]
+    weeks_label = WEEK_CHOICES[choice.weeks]
+    charts = trends.charts(series, comparison.now.expected, weeks_label)
+    return {
+        "council": council,
+        "choice": choice,
+        "figures": comparison.now,
+        "changes": {m.key: change(m, comparison) for m in MEASURES},
+        "period_label": describe(periods[0]) if periods else "",
+        "absence_threshold": figures.ABSENCE_ATTENTION_PCT,
+        "nurse_threshold": figures.NURSE_ABSENCE_ATTENTION_PCT,
+        "weeks_label": weeks_label,
+        "charts": charts,
+        "charts_data": [chart.as_data() for chart in charts],
+        "attention": len(attention),
+        "attention_rows": location_table(attention, with_reasons=True),
+        "others": len(others),
+        "other_rows": location_table(others, with_reasons=False),
+        **_filters(choice, service_types(figures.active(every))),
+    }
+
+
+@login_required
+def council_dashboard(request: HttpRequest, gss_code: str) -> HttpResponse:
+    council = get_object_or_404(Council.objects.select_related("region"), gss_code=gss_code)
+    if not scope.visible_councils(request.user).filter(pk=council.pk).exists():
+        raise PermissionDenied
+    choice = CouncilChoice.from_query(request.GET)
+
+    def content() -> str:
+        return render_to_string("oversight/_council_content.html", council_content(request.user, council, choice))
+
+    context = {
+        "council": council,
+        "region": council.region,
+        "can_open_region": scope.visible_regions(request.user).filter(pk=council.region_id).exists(),
+        "content": cache.cached("council", request.user, f"{council.pk}:{choice.key()}", content,
+                                council_id=council.pk),
+    }
+    return render(request, "oversight/council_dashboard.html", context)
