@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 import plotly
 
-from mqis.lib.env import env_bool, env_int, env_list, env_str
+from mqis.lib.env import SettingError, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("MQIS_DATA_DIR", str(Path.cwd() / "var")))
@@ -39,7 +39,12 @@ INSTALLED_APPS = [
     "mqis.returns",
     "mqis.oversight",
     "mqis.api",
+    # Before mqis.alerts: a saved return is scored before the alert rules read the score.
+    "mqis.risk",
     "mqis.alerts",
+    "mqis.forecasts",
+    "mqis.opendata",
+    "mqis.reports",
     "mqis.jobs",
     "django_tasks",
     "django_tasks_db",
@@ -96,11 +101,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Dashboards cache their computed content in each process's memory, keyed by a data
 # version read from the database on every request, so a saved return shows at once.
+# An entry is a page's content, up to about 300 KB: 500 of them stay under 150 MB.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "mqis",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+        "OPTIONS": {"MAX_ENTRIES": 500},
     }
 }
 
@@ -157,6 +163,18 @@ MQIS_DELIVERY_RETRY_SECONDS = env_int("MQIS_DELIVERY_RETRY_SECONDS", 15)
 MQIS_WEBHOOK_BACKOFF_SECONDS = env_int("MQIS_WEBHOOK_BACKOFF_SECONDS", 10)
 MQIS_WEBHOOK_MAX_ATTEMPTS = env_int("MQIS_WEBHOOK_MAX_ATTEMPTS", 8)
 MQIS_DELIVERY_LEASE_SECONDS = env_int("MQIS_DELIVERY_LEASE_SECONDS", 60)
+
+# Forecasts (mqis.forecasts): the fewest usable weeks of returns a forecast is made from,
+# and how often the worker remakes them.
+MQIS_FORECAST_MIN_WEEKS = env_int("MQIS_FORECAST_MIN_WEEKS", 12)
+MQIS_FORECAST_REFRESH_SECONDS = env_int("MQIS_FORECAST_REFRESH_SECONDS", 86400)
+MQIS_RISK_SCORING_SECONDS = env_int("MQIS_RISK_SCORING_SECONDS", 3600)
+
+# Weekly market reports (mqis.reports): the hour on Monday (Europe/London) from which
+# subscribers are e-mailed the week's report.
+MQIS_REPORT_SEND_HOUR = env_int("MQIS_REPORT_SEND_HOUR", 7)
+if not 0 <= MQIS_REPORT_SEND_HOUR <= 23:
+    raise SettingError(f"MQIS_REPORT_SEND_HOUR must be an hour from 0 to 23, not {MQIS_REPORT_SEND_HOUR}")
 
 LOGGING = {
     "version": 1,

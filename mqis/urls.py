@@ -8,5 +8,9 @@ urlpatterns = [
     path("", include("mqis.registry.urls")),
     path("", include("mqis.returns.urls")),
     path("", include("mqis.alerts.urls")),
+    path("", include("mqis.risk.urls")),
+    path("", include("mqis.forecasts.urls")),
     path("", include("mqis.oversight.urls")),
+    path("", include("mqis.reports.urls")),
+    path("", include("mqis.opendata.urls")),
 ]

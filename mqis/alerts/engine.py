@@ -23,6 +23,7 @@ from mqis.returns.models import Period, Return, ReturnTemplate
 from mqis.returns.periods import current_period, describe, period_for
 from mqis.returns.signals import returns_stored
 from mqis.returns.templates import applies_to
+from mqis.risk.models import RiskScore
 
 # Returns from periods that started this many days ago or less are "recent".
 WINDOW_DAYS = 35
@@ -91,12 +92,20 @@ def _overdue(locations: list[Location], now: dt.datetime, rule: AlertRule | None
     return found
 
 
+def _risks(locations: list[Location]) -> dict[int, dict[str, Any]]:
+    """Location id → its risk score and band, as mqis.risk last worked them out: one query."""
+    rows = RiskScore.objects.filter(location_id__in=[loc.pk for loc in locations])
+    return {pk: {"score": score, "band": band}
+            for pk, score, band in rows.values_list("location_id", "score", "band")}
+
+
 def _conditions(locations: list[Location], rules: dict[str, AlertRule],
                 now: dt.datetime) -> dict[tuple[str, int], str]:
     """(rule key, location id) → message, for every condition that holds now."""
     today = timezone.localdate(now)
     returns = _recent_returns([loc.pk for loc in locations], today)
     overdue = _overdue(locations, now, rules.get("overdue"))
+    risks = _risks(locations) if "risk_band" in rules else {}
     labels: dict[int, dict[str, str]] = {}
     limits = {key: thresholds(rule) for key, rule in rules.items()}
     found = {}
@@ -113,6 +122,7 @@ def _conditions(locations: list[Location], rules: dict[str, AlertRule],
             previous=rows[1] if len(rows) > 1 else None,
             labels=labels[latest["template_id"]] if latest else {},
             overdue_period=overdue.get(location.pk),
+            risk=risks.get(location.pk),
         )
         for key in rules:
             message = RULES[key](recent, limits[key])

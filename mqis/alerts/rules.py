@@ -24,6 +24,8 @@ class Recent:
     previous: dict[str, Any] | None
     labels: dict[str, str]
     overdue_period: str | None = None
+    # The location's risk score and band (mqis.risk), e.g. {"score": 62.5, "band": "high"}.
+    risk: dict[str, Any] | None = None
 
 
 def _pct(part: int | None, whole: int | None) -> float | None:
@@ -104,6 +106,14 @@ def overdue(recent: Recent, t: dict[str, Any]) -> str | None:
     return f"Return for {recent.overdue_period} not received"
 
 
+def risk_band(recent: Recent, t: dict[str, Any]) -> str | None:
+    risk = recent.risk
+    if risk is None or risk["score"] < t["min_score"]:
+        return None
+    # The band, not the score: the message (and so the alert) changes when the band does.
+    return f"Risk band {risk['band']}"
+
+
 RULES: dict[str, Callable[[Recent, dict[str, Any]], str | None]] = {
     "ppe_short": ppe_short,
     "outbreak": outbreak,
@@ -111,6 +121,7 @@ RULES: dict[str, Callable[[Recent, dict[str, Any]], str | None]] = {
     "admissions_closed": admissions_closed,
     "capacity_drop": capacity_drop,
     "overdue": overdue,
+    "risk_band": risk_band,
 }
 
 

@@ -28,12 +28,14 @@ from mqis.demo.market import plan_market
 from mqis.demo.submissions import Batches, Habit, add_series, store_all
 from mqis.demo.users import DEMO_PASSWORD, SignIn, create_demo_users, demo_sign_ins
 from mqis.demo.weekly import Traits, care_home_weeks, home_care_weeks
+from mqis.forecasts.services import refresh_all as refresh_forecasts
 from mqis.registry.importer import import_cqc_file
 from mqis.registry.models import Council, Location, Provider, Region
 from mqis.registry.reference import load_reference_councils
 from mqis.returns.models import Return
 from mqis.returns.periods import period_for
 from mqis.returns.templates import applies_to, current_template, install_default_templates
+from mqis.risk.scoring import score_all
 
 DATA = Path(__file__).resolve().parent / "data"
 CQC_FILES = ["cqc_asc_locations_nw.csv", "cqc_directory_nw.csv"]
@@ -125,8 +127,12 @@ def seed_demo(seed: int = 2026, weeks: int = 26, target_locations: int = 2000,
             len(plan.locations), len(plan.providers))
         summary.users_created = create_demo_users(region, councils, plan.group_providers)
         _returns(summary, seed, weeks, today, now, region, plan.group_providers, progress)
+        # Risk scores first: the "High risk" alert rule reads them.
+        score_all(now=now)
         # The history is loaded quietly; the alerts open now are raised without e-mails.
         summary.alerts_open = evaluate_alerts(now=now, notify=False).opened
+        # Each council's forecasts, so their pages open at once (about 17 s for the region).
+        refresh_forecasts(now=now)
     summary.sign_ins = demo_sign_ins()
     summary.seconds = time.monotonic() - started
     write_truth(summary)

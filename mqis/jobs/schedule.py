@@ -25,6 +25,12 @@ SCHEDULE = [
           "mqis.alerts.tasks.send_reminders"),
     Every("retry-deliveries", lambda: settings.MQIS_DELIVERY_RETRY_SECONDS,
           "mqis.alerts.tasks.send_deliveries"),
+    Every("refresh-forecasts", lambda: settings.MQIS_FORECAST_REFRESH_SECONDS,
+          "mqis.forecasts.tasks.refresh_forecasts"),
+    Every("score-risk", lambda: settings.MQIS_RISK_SCORING_SECONDS,
+          "mqis.risk.tasks.score_all"),
+    # Hourly; the task itself waits for Monday's send time and sends each report once a week.
+    Every("send-weekly-reports", lambda: 3600, "mqis.reports.tasks.send_weekly_reports"),
 ]
 
 

@@ -159,9 +159,6 @@ def cached(
         found = cache.get(key)
         if found is not None:
             return found  # type: ignore[no-any-return]
-        import sys, time as _t
-        _s = _t.perf_counter()
         value = compute()
-        print("MISS", page, choice, scope_key(user), round((_t.perf_counter() - _s) * 1000), file=sys.stderr, flush=True)
         cache.set(key, value, TTL)
         return value
