@@ -86,7 +86,7 @@ def make_worker(worker_id: str) -> Worker:
 def run(worker_id: str, *, interval: float = 1.0, once: bool = False, worker: Worker | None = None) -> None:
     """Run until stopped (or, with once, until the queue is empty).
 
-    To stop gracefully, call `worker.shutdown(signum, None)`: a job in progress finishes first.
+    To stop gracefully, set `worker.running = False`: a job in progress finishes first.
     """
     started_at = timezone.now()
     worker = worker or make_worker(worker_id)

@@ -150,7 +150,7 @@ def test_a_stop_signal_stops_the_worker_promptly(db):
     worker = start_worker()
     assert wait_until(lambda: WorkerHeartbeat.objects.exists())  # it is up and running
     stop(worker, signal.SIGTERM)  # wait() in stop() fails the test if it takes over 10 s
-    assert worker.returncode == 0
+    assert worker.returncode == 0, worker.stderr.read().decode() if worker.stderr else ""
 
 
 def test_a_worker_keeps_beating_while_it_runs(db):

@@ -29,9 +29,15 @@ class Command(BaseCommand):
         logging.getLogger("mqis.worker").setLevel(logging.INFO)
         worker_id = worker_id or f"worker-{get_random_string(12)}"
         worker = runner.make_worker(worker_id)
-        # A stop signal lets the job in hand finish (a second one stops at once).
+        def stop(signum: int, frame: object) -> None:
+            # The first signal lets the job in hand finish; the loop then ends. A second one
+            # stops at once.
+            if not worker.running:
+                raise SystemExit(1)
+            worker.running = False
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, worker.shutdown)
+            signal.signal(sig, stop)
         self.stdout.write(f"MQIS worker {worker_id} started; press Ctrl+C to stop.")
         runner.run(worker_id, interval=interval, once=once, worker=worker)
         self.stdout.write("Worker stopped.")
