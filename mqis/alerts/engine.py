@@ -195,15 +195,15 @@ def evaluate(location_ids: Collection[int] | None = None, *, now: dt.datetime | 
     }
     outbox = Outbox(locations)
     outcome = Outcome()
+    new = [Alert(rule=rules[key], location=by_id[location_id], message=message, opened_at=now)
+           for (key, location_id), message in wanted.items() if (key, location_id) not in current]
+    for event in _open_all(new, now):
+        outcome.opened += 1
+        if notify:
+            outbox.add(event, by_id[event.alert.location_id], now)
     for (key, location_id), message in wanted.items():
         alert = current.get((key, location_id))
-        if alert is None:
-            created = _open(rules[key], by_id[location_id], message, now)
-            if created is not None:
-                outcome.opened += 1
-                if notify:
-                    outbox.add(created, by_id[location_id], now)
-        elif alert.message != message:
+        if alert is not None and alert.message != message:
             alert.message = message
             alert.save(update_fields=["message"])
             AlertEvent.objects.create(alert=alert, kind=EventKind.UPDATED, at=now, note=message)
@@ -220,12 +220,23 @@ def evaluate(location_ids: Collection[int] | None = None, *, now: dt.datetime | 
     return outcome
 
 
-def _open(rule: AlertRule, location: Location, message: str, now: dt.datetime) -> AlertEvent | None:
+def _open_all(alerts: list[Alert], now: dt.datetime) -> list[AlertEvent]:
+    """Open these alerts with their "opened" events: together, or one by one if another
+    request opened one of them a moment ago (the unique index refuses the second)."""
     try:
         with transaction.atomic():
-            alert = Alert.objects.create(rule=rule, location=location, message=message, opened_at=now)
+            opened = Alert.objects.bulk_create(alerts, batch_size=500)
     except IntegrityError:
-        # Another request opened the same alert a moment ago: one alert, not two.
-        return None
-    return AlertEvent.objects.create(alert=alert, kind=EventKind.OPENED, at=now, note=message)
+        opened = [alert for alert in map(_open, alerts) if alert is not None]
+    events = [AlertEvent(alert=a, kind=EventKind.OPENED, at=now, note=a.message) for a in opened]
+    return AlertEvent.objects.bulk_create(events, batch_size=500)
+
+
+def _open(alert: Alert) -> Alert | None:
+    try:
+        with transaction.atomic():
+            alert.save(force_insert=True)
+    except IntegrityError:
+        return None  # one alert, not two
+    return alert
 

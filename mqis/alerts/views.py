@@ -1,12 +1,13 @@
 """The alert inbox, an alert's page (acknowledge, resolve, audit), and a council's alert figures."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 
 from mqis.accounts import scope
@@ -14,6 +15,7 @@ from mqis.alerts import actions, stats
 from mqis.alerts.forms import AlertNoteForm
 from mqis.alerts.models import Alert, AlertRule, DeliveryStatus
 from mqis.alerts.rules import describe
+from mqis.lib import exports
 from mqis.registry.models import Council, Location
 
 INBOX_LIMIT = 200
@@ -41,8 +43,19 @@ def _choice(value: object, allowed: Any, default: Any) -> Any:
     return value if value in allowed else default
 
 
+INBOX_COLUMNS = ["Opened", "Location", "CQC location ID", "Council", "Alert", "Message", "Status"]
+
+
+def inbox_export(listed: QuerySet[Alert], status: str, fmt: str) -> HttpResponseBase:
+    """Every alert the inbox lists with its filters, not only the first INBOX_LIMIT."""
+    rows = (listed.order_by("-opened_at", "-id")
+            .values_list("opened_at", "location__name", "location__cqc_location_id", "location__council__name",
+                         "rule__name", "message").iterator(chunk_size=2000))
+    return exports.download(fmt, f"alerts-{status.lower()}", INBOX_COLUMNS, ((*row, status) for row in rows))
+
+
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: HttpRequest) -> HttpResponseBase:
     if scope.membership(request.user) is None:
         return redirect("no_role")
     visible = scope.visible_alerts(request.user)
@@ -57,6 +70,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if council:
         chosen = chosen.filter(location__council__gss_code=council)
     listed = chosen.filter(SHOW[show][1]).select_related("rule", "location__council")
+    fmt = exports.wanted_format(request)
+    if fmt:
+        return inbox_export(listed, SHOW[show][0], fmt)
     total = listed.count()
     tally = counts(chosen)
     context = {
@@ -70,6 +86,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "total": total,
         "limit": INBOX_LIMIT,
         "filters": {"rule": rule, "council": council},
+        "download_base": "?" + urlencode({"show": show, "rule": rule, "council": council}),
     }
     return render(request, "alerts/inbox.html", context)
 

@@ -27,6 +27,7 @@ from mqis.returns.bulk_rows import (
 )
 from mqis.returns.models import Channel, Return, ReturnTemplate
 from mqis.returns.services import Submission, store
+from mqis.returns.signals import one_announcement
 from mqis.returns.spreadsheet import FileProblem, open_sheet
 from mqis.returns.templates import TemplateNotFound, current_template
 
@@ -119,7 +120,7 @@ def import_bulk(
         result.created, result.updated, result.unchanged = _preview(submissions)
     elif submissions and (partial or not result.error_count):
         try:
-            with transaction.atomic(), _cyclic_gc_paused():
+            with transaction.atomic(), _cyclic_gc_paused(), one_announcement():
                 for sub in submissions:
                     sub.period = checker.periods.saved(sub.period)
                 for chunk in batched(submissions, 2000):

@@ -15,7 +15,7 @@ from mqis.registry.models import Location
 from mqis.returns.measures import MEASURES, derive_measures
 from mqis.returns.models import Period, Return, ReturnChange, ReturnTemplate
 from mqis.returns.periods import describe, refusal_reason
-from mqis.returns.signals import returns_stored
+from mqis.returns.signals import stored
 from mqis.returns.templates import applies_to
 from mqis.returns.validation import FieldCache, FieldError, Value, validate_values
 
@@ -258,8 +258,7 @@ def store(
     )
     summary.created, summary.updated = len(new_returns), len(updated)
     if diffs:
-        returns_stored.send(Return, location_ids={ret.location_id for ret, _, _ in diffs},
-                            channel=channel, now=now)
+        stored(Return, {ret.location_id for ret, _, _ in diffs}, channel, now)
     return summary
 
 

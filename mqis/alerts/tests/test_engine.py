@@ -161,3 +161,17 @@ def test_alerts_reach_the_people_whose_scope_covers_the_location(market):
 def test_demo_history_is_quiet(market):
     send(market, care_home_values(ppe_days_gloves="1"), channel="demo")
     assert Alert.objects.count() == 0
+
+
+def test_alerts_opened_together_fall_back_to_one_by_one_if_one_is_already_open(market):
+    from django.utils import timezone
+
+    rule = AlertRule.objects.get(key="outbreak")
+    now = timezone.now()
+    Alert.objects.create(rule=rule, location=market.home_a, message="Outbreak reported", opened_at=now)
+    events = engine._open_all([
+        Alert(rule=rule, location=market.home_a, message="Outbreak reported", opened_at=now),
+        Alert(rule=rule, location=market.home_b, message="Outbreak reported", opened_at=now),
+    ], now)
+    assert [e.alert.location_id for e in events] == [market.home_b.pk]
+    assert Alert.objects.filter(rule=rule, cleared_at__isnull=True).count() == 2
