@@ -2,6 +2,7 @@ from django.urls import path
 
 from mqis.oversight import views, views_area, views_council, views_location, views_region
 from mqis.oversight import views_completeness as completeness_views
+from mqis.oversight import views_exports as export_views
 
 urlpatterns = [
     path("no-access/", views.no_role, name="no_role"),
@@ -19,4 +20,9 @@ urlpatterns = [
         name="location_detail",
     ),
     path("area/", views_area.provider_area, name="provider_area"),
+    path("councils/<str:gss_code>/returns.csv", export_views.council_returns, name="council_returns_csv"),
+    path("councils/<str:gss_code>/returns.xlsx", export_views.council_returns, name="council_returns_xlsx"),
+    path("regions/<str:code>/returns.csv", export_views.region_returns, name="region_returns_csv"),
+    path("regions/<str:code>/returns.xlsx", export_views.region_returns, name="region_returns_xlsx"),
+    path("regions/<str:code>/scorecard/", export_views.region_scorecard, name="region_scorecard"),
 ]

@@ -3,19 +3,19 @@
 Each is scoped by `mqis.accounts.scope`; the chase list's CSV has exactly the page's rows.
 """
 
-import csv
 import datetime as dt
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
 from mqis.accounts import scope
+from mqis.lib import exports
+from mqis.lib.exports import neutralise as neutralise  # the opendata CSV imports it from here
 from mqis.oversight import completeness, figures
 from mqis.oversight.completeness import ChaseRow, PeriodCompleteness
 from mqis.oversight.reminders import when
@@ -31,8 +31,6 @@ CHASE_COLUMNS = [
     "Location", "CQC location ID", "Provider", "Status", "Periods missed in a row",
     "Last return sent", "Phone", "Address", "Postcode", "E-mail addresses", "Reminders sent",
 ]
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _council(request: HttpRequest, gss_code: str) -> Council:
@@ -214,40 +212,14 @@ def _period_choices(recent: list[Period], chosen: Period) -> list[dict[str, Any]
     ]
 
 
-def neutralise(cell: str | int) -> str | int:
-    """Stop a spreadsheet reading a cell as a formula."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer to stream through."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(rows: Iterable[list[str | int]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so Excel reads the file as UTF-8
-    yield writer.writerow(CHASE_COLUMNS)
-    for row in rows:
-        yield writer.writerow([neutralise(cell) for cell in row])
-
-
-def _chase_csv(rows: list[ChaseRow], council: Council, template: ReturnTemplate,
-               period: Period) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        _csv_lines(chase_cells(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    name = f"chase-{council.gss_code}-{template.slug}-{period.start.isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+def _chase_export(fmt: str, rows: list[ChaseRow], council: Council, template: ReturnTemplate,
+                  period: Period) -> HttpResponseBase:
+    name = f"chase-{council.gss_code}-{template.slug}-{period.start.isoformat()}"
+    return exports.download(fmt, name, CHASE_COLUMNS, (chase_cells(row) for row in rows))
 
 
 @login_required
-def chase(request: HttpRequest, gss_code: str) -> HttpResponse | StreamingHttpResponse:
+def chase(request: HttpRequest, gss_code: str) -> HttpResponseBase:
     council = _council(request, gss_code)
     templates = figures.current_templates()
     template = _template(request, templates)
@@ -256,8 +228,9 @@ def chase(request: HttpRequest, gss_code: str) -> HttpResponse | StreamingHttpRe
     period = _period(request, template, recent)
     locations = scope.visible_locations(request.user).filter(council=council)
     rows = completeness.chase_list(locations, template, period, now)
-    if request.GET.get("format") == "csv":
-        return _chase_csv(rows, council, template, period)
+    fmt = exports.wanted_format(request)
+    if fmt:
+        return _chase_export(fmt, rows, council, template, period)
     context = {
         "council": council,
         "region": council.region,

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 
 from mqis.accounts import scope
 from mqis.accounts.scope import AnyUser
+from mqis.lib import exports
 from mqis.oversight import cache, figures, trends
 from mqis.oversight.change import compare_by
 from mqis.oversight.measures import DASH, MEASURES, change, show
@@ -117,12 +118,42 @@ def council_content(user: AnyUser, council: Council, choice: CouncilChoice) -> d
     }
 
 
+LOCATION_COLUMNS = [
+    "Location", "CQC location ID", "Provider", "Needs attention", "Latest return (week starting)",
+    "Beds occupied", "Beds", "Vacant beds", "Staff absence (%)", "Fewest days of PPE",
+]
+
+
+def location_cells(row: figures.LocationRow) -> list[Any]:
+    """One row of the locations tables as a download, in LOCATION_COLUMNS order."""
+    latest = row.latest or {}
+    location = row.location
+    return [
+        location.name, location.cqc_location_id, location.provider.name, "; ".join(row.reasons),
+        latest.get("period__start"), latest.get("beds_occupied"), latest.get("beds_total"),
+        latest.get("beds_vacant"), row.absence_pct, latest.get("ppe_min_days"),
+    ]
+
+
+def council_export(user: AnyUser, council: Council, choice: CouncilChoice, fmt: str) -> HttpResponseBase:
+    """Both locations tables, those needing attention first, exactly as the page lists them."""
+    templates = figures.current_templates()
+    locations = choice.apply(scope.visible_locations(user).filter(council=council))
+    rows = figures.location_rows(locations, templates=templates, periods=figures.current_periods(templates))
+    ordered = [row for row in rows if row.reasons] + [row for row in rows if not row.reasons]
+    return exports.download(fmt, f"locations-{council.gss_code}", LOCATION_COLUMNS,
+                            (location_cells(row) for row in ordered))
+
+
 @login_required
-def council_dashboard(request: HttpRequest, gss_code: str) -> HttpResponse:
+def council_dashboard(request: HttpRequest, gss_code: str) -> HttpResponseBase:
     council = get_object_or_404(Council.objects.select_related("region"), gss_code=gss_code)
     if not scope.visible_councils(request.user).filter(pk=council.pk).exists():
         raise PermissionDenied
     choice = CouncilChoice.from_query(request.GET)
+    fmt = exports.wanted_format(request)
+    if fmt:
+        return council_export(request.user, council, choice, fmt)
 
     def content() -> str:
         return render_to_string("oversight/_council_content.html", council_content(request.user, council, choice))

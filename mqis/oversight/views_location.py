@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.html import escape
@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from mqis.accounts import scope
 from mqis.alerts.views import location_alerts
+from mqis.lib import exports
 from mqis.oversight import cache, figures
 from mqis.oversight.location_history import (
     WEEK_CHOICES,
@@ -169,8 +170,20 @@ def cqc_details(location: Location) -> dict[str, Any]:
     }
 
 
+def history_export(location: Location, weeks: int, slug: str, fmt: str) -> HttpResponseBase:
+    """One return's "every figure" table, newest week first, as the page shows it."""
+    histories = location_history(location, templates_for(location), weeks)
+    history = next((h for h in histories if h.template.slug == slug), None)
+    if history is None:
+        raise Http404("This location sends no such return")
+    header = ["Section", "Figure", *[c.start for c in history.columns]]
+    rows = [["", "Return sent", *[c.status + (" (late)" if c.late else "") for c in history.columns]]]
+    rows += [[section.name, row.label, *row.cells] for section in history.sections for row in section.rows]
+    return exports.download(fmt, f"history-{location.cqc_location_id}-{slug}-{weeks}-weeks", header, rows)
+
+
 @login_required
-def location_detail(request: HttpRequest, cqc_location_id: str) -> HttpResponse:
+def location_detail(request: HttpRequest, cqc_location_id: str) -> HttpResponseBase:
     location = get_object_or_404(
         Location.objects.select_related("provider", "council__region"),
         cqc_location_id=cqc_location_id,
@@ -178,6 +191,9 @@ def location_detail(request: HttpRequest, cqc_location_id: str) -> HttpResponse:
     if not scope.can_see_location(request.user, location):
         raise Http404
     weeks = chosen_weeks(request.GET.get("weeks"))
+    fmt = exports.wanted_format(request)
+    if fmt:
+        return history_export(location, weeks, request.GET.get("template", ""), fmt)
     chart = request.GET.get("chart", "")
     chart = chart if CHART_KEY.fullmatch(chart) else ""
     content = cache.cached(

@@ -5,13 +5,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from mqis.accounts import scope
 from mqis.accounts.scope import AnyUser
+from mqis.lib import exports
 from mqis.oversight import cache, figures, maps
 from mqis.oversight.change import Comparison, compare_by
 from mqis.oversight.measures import BY_KEY, MEASURES, Measure, change
@@ -110,12 +111,23 @@ def region_content(found: RegionFigures, region: Region, choice: RegionChoice) -
     }
 
 
+def region_export(found: RegionFigures, region: Region, choice: RegionChoice, fmt: str) -> HttpResponseBase:
+    """The councils table as a download, sorted as the page is; figures unrounded."""
+    header = ["Council", "GSS code", *[m.label + (" (%)" if m.is_percentage else "") for m in MEASURES]]
+    rows = ([council.name, council.gss_code, *[m.value(c.now) for m in MEASURES]]
+            for council, c in _sorted(found.rows, choice))
+    return exports.download(fmt, f"councils-{region.code}", header, rows)
+
+
 @login_required
-def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+def region_dashboard(request: HttpRequest, code: str) -> HttpResponseBase:
     region = get_object_or_404(Region, code=code)
     if not scope.visible_regions(request.user).filter(pk=region.pk).exists():
         raise PermissionDenied
     choice = RegionChoice.from_query(request.GET)
+    fmt = exports.wanted_format(request)
+    if fmt:
+        return region_export(region_figures(request.user, region), region, choice, fmt)
 
     def content() -> str:
         # Sorting or mapping another measure reuses the figures: only the page is drawn again.
