@@ -1,5 +1,6 @@
 """`mqis serve [--host H] [--port N] [--threads N]`: serve MQIS over HTTP with waitress."""
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,17 @@ def address(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+DEFAULT_THREADS = max(2, os.cpu_count() or 2)
+
+
 def add_server_arguments(parser: CommandParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    # Python runs one thread at a time: one or two threads per core serve dashboards fastest
+    # (docs/benchmarks.md, "Dashboards under load").
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help=f"worker threads (default {DEFAULT_THREADS}, one per processor core, at least 2)")
 
 
 class Command(BaseCommand):
