@@ -44,6 +44,7 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from mqis.accounts import scope  # noqa: E402
 from mqis.accounts.models import ApiToken  # noqa: E402
 from mqis.demo.users import DEMO_PASSWORD  # noqa: E402
 from mqis.registry.models import Council, Location  # noqa: E402
@@ -122,8 +123,8 @@ def _locations(**where: Any) -> list[str]:
 
 def pages_for(username: str) -> list[tuple[str, str]]:
     """(kind, path) for each page this user looks at, mixed so every kind comes round often."""
-    user = User.objects.select_related("membership").get(username=username)
-    membership = user.membership  # type: ignore[attr-defined]
+    membership = scope.membership(User.objects.select_related("membership").get(username=username))
+    assert membership is not None, f"{username} has no role"
     if membership.council_id:
         gss = membership.council.gss_code
         councils = [f"/councils/{gss}/", f"/councils/{gss}/?weeks=52",
@@ -245,7 +246,8 @@ def start_server(port: int, threads: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "django", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--threads", str(threads)]
     # Waitress warns "Task queue depth is N" whenever every thread is busy: all the time here.
-    log = open(Path(settings.DATA_DIR) / "bench-server.log", "wb")  # noqa: SIM115 - the server keeps it
+    # Left open on purpose: the server process writes to it until it stops.
+    log = open(Path(settings.DATA_DIR) / "bench-server.log", "wb")
     server = subprocess.Popen(command, env={**os.environ, "DJANGO_SETTINGS_MODULE": "mqis.settings"},
                               stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
