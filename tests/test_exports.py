@@ -13,7 +13,9 @@ import tracemalloc
 
 import openpyxl
 import pytest
-from django.test import Client
+from django.http import Http404
+from django.template import Context, Template
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from mqis.accounts import scope
@@ -275,3 +277,38 @@ def test_half_a_million_rows_stream_with_flat_memory():
     assert lines == 500_001
     assert size > 30_000_000  # the file is tens of megabytes...
     assert peak < 5_000_000  # ...but no more than a few batches were ever in memory
+
+
+def _get(query: str):
+    return RequestFactory().get("/councils/E08000003/completeness/" + query)
+
+
+def _tables():
+    return {"by-period": lambda: (["Period", "Received"], [["2026-11-16", 3], ["2026-11-09", "=1+1"]])}
+
+
+def test_a_pages_table_downloads_by_its_key_with_formulas_neutralised():
+    response = exports.table_download(_get("?weeks=8&table=by-period&format=csv"), "completeness-E08000003",
+                                      _tables())
+    assert response is not None
+    assert response["Content-Disposition"] == 'attachment; filename="completeness-E08000003-by-period.csv"'
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [["Period", "Received"], ["2026-11-16", "3"],
+                                                   ["2026-11-09", "'=1+1"]]
+
+
+def test_a_page_without_a_format_asked_for_is_not_a_download():
+    assert exports.table_download(_get("?table=by-period"), "completeness", _tables()) is None
+
+
+def test_an_unknown_table_is_not_found():
+    with pytest.raises(Http404):
+        exports.table_download(_get("?table=nothing&format=xlsx"), "completeness", _tables())
+
+
+def test_the_download_links_keep_the_pages_choices():
+    html = Template('{% load downloads %}{% download_links "by-period" "the periods table" %}').render(
+        Context({"request": _get("?weeks=8&format=csv&template=care-home")}))
+    assert 'href="?weeks=8&amp;template=care-home&amp;table=by-period&amp;format=csv"' in html
+    assert 'href="?weeks=8&amp;template=care-home&amp;table=by-period&amp;format=xlsx"' in html
+    assert "of the periods table" in html

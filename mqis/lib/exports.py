@@ -7,10 +7,10 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase, StreamingHttpResponse
 from openpyxl import Workbook
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -128,3 +128,23 @@ def download(fmt: str, name: str, header: Row, rows: Iterable[Row]) -> HttpRespo
     if fmt == "xlsx":
         return stream_xlsx(f"{name}.xlsx", header, rows)
     return stream_csv(f"{name}.csv", header, rows)
+
+
+Table = tuple[Row, Iterable[Row]]  # a header and its rows
+
+
+def table_download(request: HttpRequest, name: str,
+                   tables: Mapping[str, Callable[[], Table]]) -> HttpResponseBase | None:
+    """The page's table `?table=key` as `?format=`, or None when no download is asked for.
+
+    `tables` maps each table's key to a function that builds its header and rows, so only
+    the table asked for is built. The file is named `name-key`. An unknown key is a 404.
+    """
+    fmt = wanted_format(request)
+    if fmt is None:
+        return None
+    key = request.GET.get("table", "")
+    if key not in tables:
+        raise Http404(f"This page has no table called {key!r} to download.")
+    header, rows = tables[key]()
+    return download(fmt, f"{name}-{key}", header, rows)
