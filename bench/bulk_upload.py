@@ -196,6 +196,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--locations", type=int, default=2000)
     parser.add_argument("--weeks", type=int, default=50)
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the first import with cProfile and print where its time goes")
     args = parser.parse_args()
 
     admin_url = os.environ.get("DATABASE_URL", "")
@@ -229,7 +231,15 @@ def main() -> None:
             assert not result.errors, result.errors[:5]
             return result.message
 
-        first = timed("import_bulk (new returns)", rows, upload)
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            first = timed("import_bulk (new returns, profiled)", rows, lambda: profiler.runcall(upload))
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        else:
+            first = timed("import_bulk (new returns)", rows, upload)
         timed("import_bulk (same file again)", rows, upload)
         timed("import_bulk (dry run)", rows, lambda: upload(dry_run=True))
         import_peak = peak_mb()

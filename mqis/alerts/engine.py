@@ -18,6 +18,7 @@ from django.utils import timezone
 from mqis.accounts.models import Membership, Role
 from mqis.alerts.models import Alert, AlertEvent, AlertRule, Channel, Delivery, EventKind, WebhookEndpoint
 from mqis.alerts.rules import RULES, Recent, thresholds
+from mqis.lib.bulk import batched, insert_objects
 from mqis.registry.models import Location
 from mqis.returns.models import Period, Return, ReturnTemplate
 from mqis.returns.periods import current_period, describe, period_for
@@ -166,7 +167,7 @@ class Outbox:
                       for e in sorted(endpoints)]
 
     def save(self) -> int:
-        Delivery.objects.bulk_create(self.rows, batch_size=500)
+        insert_objects(self.rows)
         if self.rows:
             from mqis.alerts.tasks import send_deliveries
 
@@ -223,13 +224,37 @@ def evaluate(location_ids: Collection[int] | None = None, *, now: dt.datetime | 
 def _open_all(alerts: list[Alert], now: dt.datetime) -> list[AlertEvent]:
     """Open these alerts with their "opened" events: together, or one by one if another
     request opened one of them a moment ago (the unique index refuses the second)."""
+    if not alerts:
+        return []
     try:
         with transaction.atomic():
-            opened = Alert.objects.bulk_create(alerts, batch_size=500)
+            insert_objects(alerts)
     except IntegrityError:
         opened = [alert for alert in map(_open, alerts) if alert is not None]
+    else:
+        opened = _with_ids(alerts, now)
     events = [AlertEvent(alert=a, kind=EventKind.OPENED, at=now, note=a.message) for a in opened]
-    return AlertEvent.objects.bulk_create(events, batch_size=500)
+    insert_objects(events)
+    ids: dict[int, int] = {}
+    for part in batched([a.pk for a in opened], 5000):
+        found = AlertEvent.objects.filter(alert_id__in=part, kind=EventKind.OPENED, at=now)
+        ids.update(found.values_list("alert_id", "pk"))
+    for event in events:
+        event.pk = ids[event.alert_id]
+        event._state.adding = False
+    return events
+
+
+def _with_ids(alerts: list[Alert], now: dt.datetime) -> list[Alert]:
+    """The alerts just inserted, given their ids: each is the one open alert of its rule and location."""
+    ids: dict[tuple[int, int], int] = {}
+    for part in batched(sorted({a.location_id for a in alerts}), 5000):
+        found = Alert.objects.filter(location_id__in=part, opened_at=now, cleared_at__isnull=True)
+        ids.update({(rule, location): pk for rule, location, pk in found.values_list("rule_id", "location_id", "pk")})
+    for alert in alerts:
+        alert.pk = ids[(alert.rule_id, alert.location_id)]
+        alert._state.adding = False
+    return alerts
 
 
 def _open(alert: Alert) -> Alert | None:

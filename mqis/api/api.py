@@ -116,7 +116,7 @@ def submit_return(request: HttpRequest, payload: ReturnIn) -> Status[dict[str, A
         return Status(409, errors("conflict", "Another return for this location and period was "
                                   "saved at the same moment. Send it again."))
     saved = Return.objects.select_related("location", "period", "template").get(
-        pk=summary.returns[0].pk)
+        pk=summary.return_ids[0])
     status = "created" if summary.created else "updated" if summary.updated else "unchanged"
     return Status(201 if summary.created else 200,
                   {"status": status, "message": summary.describe(), "return": saved})

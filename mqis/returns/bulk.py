@@ -16,6 +16,7 @@ from typing import IO, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mqis.lib.bulk import batched
 from mqis.returns.bulk_rows import (
     LOCATION,
     PERIOD,
@@ -23,7 +24,6 @@ from mqis.returns.bulk_rows import (
     BulkError,
     BulkResult,
     RowChecker,
-    batched,
 )
 from mqis.returns.models import Channel, Return, ReturnTemplate
 from mqis.returns.services import Submission, store

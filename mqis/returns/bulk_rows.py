@@ -2,14 +2,14 @@
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from itertools import islice
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
 from mqis.accounts import scope
+from mqis.lib.bulk import batched
 from mqis.registry.models import Location
 from mqis.returns.models import Period, ReturnTemplate
 from mqis.returns.periods import describe, period_bounds, period_for, schedule_times
@@ -258,9 +258,3 @@ def _filled(cell: Cell) -> bool:
 
 def _text(cell: Cell) -> str:
     return "" if cell is None else str(cell).strip()
-
-
-def batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk

@@ -3,14 +3,13 @@
 import datetime as dt
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
-from operator import attrgetter
-from typing import Any, cast
+from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mqis.accounts import scope
+from mqis.lib.bulk import insert_rows
 from mqis.registry.models import Location
 from mqis.returns.measures import MEASURES, derive_measures
 from mqis.returns.models import Period, Return, ReturnChange, ReturnTemplate
@@ -44,7 +43,7 @@ class SaveSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    returns: list[Return] = field(default_factory=list)
+    return_ids: list[int] = field(default_factory=list)
 
     @property
     def changed_anything(self) -> bool:
@@ -145,66 +144,23 @@ def _diff(old: Mapping[str, Value], new: Mapping[str, Value]) -> dict[str, list[
 
 RETURN_COLUMNS = ["location", "period", "template", "values", "submitted_at", "submitted_by",
                   "channel", "on_time", *MEASURES]
-RETURN_ATTNAMES = [f.attname for f in Return._meta.concrete_fields]
+Key = tuple[int, int]  # (location id, period id): one return each
 
 
-def _new_return(**attrs: Any) -> Return:
-    # Positional arguments take Django's fast path: a keyword per field costs 100,000 times.
-    return Return(*(attrs.get(name) for name in RETURN_ATTNAMES))
-
-
-def _insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert many rows at once: one executemany, or COPY on PostgreSQL.
-
-    `bulk_create` prepares every value through the ORM, about 0.1 ms a row: too slow for
-    a 100,000-row upload. Only JSON and date-times need adapting for the database.
-    """
+def _insert_returns(rows: list[tuple[Any, ...]]) -> dict[Key, int]:
+    """Insert new returns given as rows of RETURN_COLUMNS; their ids, read back (executemany
+    and COPY cannot return them). Rows, not model instances: building 100,000 instances costs
+    more than inserting them."""
     if not rows:
-        return
-    ops = connection.ops
-    fields = [cast(models.Field, model._meta.get_field(name)) for name in names]
-    columns = list(zip(*rows, strict=True))
-    for i, f in enumerate(fields):
-        if isinstance(f, models.JSONField):
-            columns[i] = tuple(map(partial(ops.adapt_json_value, encoder=f.encoder), columns[i]))
-        elif isinstance(f, models.DateTimeField):
-            adapt = lru_cache(maxsize=8)(ops.adapt_datetimefield_value)  # usually one `now`
-            columns[i] = tuple(map(adapt, columns[i]))
-    table = ops.quote_name(model._meta.db_table)
-    names_sql = ", ".join(ops.quote_name(f.column) for f in fields)
-    values = zip(*columns, strict=True)
+        return {}
+    insert_rows(Return, RETURN_COLUMNS, rows)
+    ids: dict[Key, int] = {}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY, PostgreSQL's bulk load: Django's client-side-binding cursor would send
-            # every INSERT as a separate query, parsed and planned each time.
-            with cursor.cursor.copy(f"COPY {table} ({names_sql}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({names_sql}) VALUES ({marks})", list(values))
-
-
-def _insert_returns(returns: list[Return]) -> None:
-    """Insert new returns, then give each its primary key (executemany cannot return them)."""
-    if not returns:
-        return
-    values_of = attrgetter(*(cast(models.Field, Return._meta.get_field(name)).attname
-                             for name in RETURN_COLUMNS))
-    _insert_rows(Return, RETURN_COLUMNS, [values_of(r) for r in returns])
-    ids: dict[tuple[int, int], int] = {}
-    period_ids = {r.period_id for r in returns}
-    location_ids = {r.location_id for r in returns}
-    with connection.cursor() as cursor:
-        for sql, params in _pairs_sql("id, location_id, period_id", location_ids, period_ids):
+        for sql, params in _pairs_sql("id, location_id, period_id", {r[0] for r in rows}, {r[1] for r in rows}):
             cursor.execute(sql, params)
             for pk, location_id, period_id in cursor.fetchall():
                 ids[(location_id, period_id)] = pk
-    alias = connection.alias
-    for ret in returns:
-        ret.pk = ids[(ret.location_id, ret.period_id)]
-        ret._state.adding = False
-        ret._state.db = alias
+    return ids
 
 
 def store(
@@ -217,48 +173,48 @@ def store(
     actor = user if getattr(user, "is_authenticated", False) else None
     actor_id = actor.pk if actor else None
     summary = SaveSummary()
-    new_returns: list[Return] = []
+    new_rows: list[tuple[Any, ...]] = []
+    new_diffs: list[tuple[Key, dict[str, list[Value]], int]] = []
     updated: list[Return] = []
-    diffs: list[tuple[Return, dict[str, list[Value]], int]] = []
+    diffs: list[tuple[int, dict[str, list[Value]], int]] = []
     for sub in subs:
-        location_id, period_id = sub.location.pk, sub.period.pk
-        ret = existing.get((location_id, period_id))
+        key = (sub.location.pk, sub.period.pk)
+        ret = existing.get(key)
         if ret is not None and ret.values == sub.values:
             summary.unchanged += 1
-            summary.returns.append(ret)
+            summary.return_ids.append(ret.pk)
             continue
         measures = derive_measures(sub.template.fields, sub.values)
         diff = _diff(ret.values if ret else {}, sub.values)
         if ret is None:
-            ret = _new_return(location_id=location_id, period_id=period_id,
-                              template_id=sub.template.pk, values=sub.values, submitted_at=now,
-                              submitted_by_id=actor_id, channel=channel,
-                              on_time=now <= sub.period.due_at, **measures)
-            new_returns.append(ret)
-        else:
-            updated.append(ret)
-            ret.template = sub.template
-            ret.values = sub.values
-            ret.submitted_at = now
-            ret.submitted_by = actor
-            ret.channel = channel
-            for name, value in measures.items():
-                setattr(ret, name, value)
-        diffs.append((ret, diff, sub.template.version))
-        summary.returns.append(ret)
-    _insert_returns(new_returns)
+            new_rows.append((*key, sub.template.pk, sub.values, now, actor_id, channel,
+                             now <= sub.period.due_at, *(measures.get(m) for m in MEASURES)))
+            new_diffs.append((key, diff, sub.template.version))
+            continue
+        updated.append(ret)
+        ret.template = sub.template
+        ret.values = sub.values
+        ret.submitted_at = now
+        ret.submitted_by = actor
+        ret.channel = channel
+        for name, value in measures.items():
+            setattr(ret, name, value)
+        diffs.append((ret.pk, diff, sub.template.version))
+        summary.return_ids.append(ret.pk)
+    ids = _insert_returns(new_rows)
+    diffs += [(ids[key], diff, version) for key, diff, version in new_diffs]
+    summary.return_ids += [ids[key] for key, _, _ in new_diffs]
     if updated:
         fields = ["template", "values", "submitted_at", "submitted_by", "channel", *MEASURES]
         Return.objects.bulk_update(updated, fields, batch_size=500)
-    _insert_rows(
+    insert_rows(
         ReturnChange,
         ["return_obj", "changed_at", "changed_by", "channel", "template_version", "diff"],
-        [(ret.pk, now, actor_id, channel, version, diff)
-         for ret, diff, version in diffs],
+        [(pk, now, actor_id, channel, version, diff) for pk, diff, version in diffs],
     )
-    summary.created, summary.updated = len(new_returns), len(updated)
+    summary.created, summary.updated = len(new_rows), len(updated)
     if diffs:
-        stored(Return, {ret.location_id for ret, _, _ in diffs}, channel, now)
+        stored(Return, {key[0] for key, _, _ in new_diffs} | {ret.location_id for ret in updated}, channel, now)
     return summary
 
 
