@@ -7,10 +7,11 @@ views_location (location), each scoped by `mqis.accounts.scope`.
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 
 from mqis.accounts import scope
+from mqis.lib import exports
 
 
 @login_required
@@ -22,10 +23,16 @@ def no_role(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def region_list(request: HttpRequest) -> HttpResponse:
+def region_list(request: HttpRequest) -> HttpResponseBase:
     if scope.membership(request.user) is None:
         return redirect("no_role")
     regions = list(scope.visible_regions(request.user).annotate(council_count=Count("councils")))
     if not regions:
         raise PermissionDenied
+    found = exports.table_download(request, "regions", {
+        "list": lambda: (["Region", "ONS code", "Councils"],
+                         [[r.name, r.code, r.council_count] for r in regions]),
+    })
+    if found is not None:
+        return found
     return render(request, "oversight/region_list.html", {"regions": regions})

@@ -1,6 +1,7 @@
 """Completeness pages: a council's returns over time, a region's councils, the chase list.
 
-Each is scoped by `mqis.accounts.scope`; the chase list's CSV has exactly the page's rows.
+Each is scoped by `mqis.accounts.scope`; each table downloads (CSV, XLSX) with exactly the
+page's rows, built from the same figures.
 """
 
 import datetime as dt
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from mqis.accounts import scope
 from mqis.lib import exports
 from mqis.lib.exports import neutralise as neutralise  # the opendata CSV imports it from here
 from mqis.oversight import completeness, figures
-from mqis.oversight.completeness import ChaseRow, PeriodCompleteness
+from mqis.oversight.completeness import ChaseRow, Missed, PeriodCompleteness
 from mqis.oversight.reminders import when
 from mqis.registry.models import Council, Region
 from mqis.returns.models import Period, ReturnTemplate
@@ -31,6 +32,12 @@ CHASE_COLUMNS = [
     "Location", "CQC location ID", "Provider", "Status", "Periods missed in a row",
     "Last return sent", "Phone", "Address", "Postcode", "E-mail addresses", "Reminders sent",
 ]
+PERIOD_COLUMNS = [
+    "Period", "Period starts", "Deadline", "Expected", "Received", "On time", "Late", "Missing",
+    "Not yet received", "Received (%)",
+]
+CHART_COLUMNS = ["Period", "Period starts", "Received (%)", "On time (%)"]
+MISSED_COLUMNS = ["Location", "CQC location ID", "Provider", "Periods missed in a row", "Last return sent"]
 
 
 def _council(request: HttpRequest, gss_code: str) -> Council:
@@ -95,29 +102,71 @@ def _line_chart(table: list[PeriodCompleteness]) -> dict[str, Any]:
     }
 
 
+def _local(moment: dt.datetime) -> dt.datetime:
+    """A time as the wall clock in England shows it: a spreadsheet holds no time zones."""
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
+def period_cells(table: list[PeriodCompleteness]) -> list[list[Any]]:
+    """The recent periods table: a period still open has figures to come, none missing."""
+    return [
+        [describe(cell.period), cell.period.start, _local(cell.period.due_at), cell.expected,
+         cell.received, cell.on_time, cell.late, cell.missing if cell.due else None,
+         None if cell.due else cell.not_yet_received, cell.rate]
+        for cell in table
+    ]
+
+
+def chart_cells(table: list[PeriodCompleteness]) -> list[list[Any]]:
+    """The chart's figures, as its table alternative shows them: due periods, newest first."""
+    return [[describe(c.period), c.period.start, c.rate, c.on_time_rate] for c in table if c.due]
+
+
+def missed_cells(rows: list[Missed]) -> list[list[Any]]:
+    return [
+        [m.location.name, m.location.cqc_location_id, m.location.provider.name, m.periods,
+         timezone.localdate(m.last_return) if m.last_return else "Never"]
+        for m in rows
+    ]
+
+
 @login_required
-def council_completeness(request: HttpRequest, gss_code: str) -> HttpResponse:
+def council_completeness(request: HttpRequest, gss_code: str) -> HttpResponseBase:
     council = _council(request, gss_code)
     templates = figures.current_templates()
     template = _template(request, templates)
     now = timezone.now()
     locations = scope.visible_locations(request.user).filter(council=council)
-    periods = completeness.periods_asked(template, COUNCIL_PERIODS, now)
-    table = completeness.completeness_table(locations, template, periods, now)
     missed = _missed(request)
-    latest_due = next((cell for cell in table if cell.due), None)
+
+    def table() -> list[PeriodCompleteness]:
+        periods = completeness.periods_asked(template, COUNCIL_PERIODS, now)
+        return completeness.completeness_table(locations, template, periods, now)
+
+    def missed_rows() -> list[Missed]:
+        return completeness.missed_in_a_row(locations, template, missed, now)
+
+    found = exports.table_download(request, f"completeness-{council.gss_code}-{template.slug}", {
+        "by-period": lambda: (PERIOD_COLUMNS, period_cells(table())),
+        "chart": lambda: (CHART_COLUMNS, chart_cells(table())),
+        "missed": lambda: (MISSED_COLUMNS, missed_cells(missed_rows())),
+    })
+    if found is not None:
+        return found
+    periods_table = table()
+    latest_due = next((cell for cell in periods_table if cell.due), None)
     context = {
         "council": council,
         "region": council.region,
         "can_open_region": _can_open_region(request, council),
         "templates": templates,
         "template": template,
-        "rows": _period_rows(table),
+        "rows": _period_rows(periods_table),
         "latest_due": latest_due,
         "latest_due_label": describe(latest_due.period) if latest_due else "",
-        "chart": _line_chart(table),
+        "chart": _line_chart(periods_table),
         "missed": missed,
-        "missed_rows": completeness.missed_in_a_row(locations, template, missed, now),
+        "missed_rows": missed_rows(),
         "lookback": completeness.MISSED_LOOKBACK,
     }
     return render(request, "oversight/completeness_council.html", context)
@@ -139,8 +188,30 @@ def _heatmap(rows: list[dict[str, Any]], periods: list[Period], now: dt.datetime
     }
 
 
+def _region_columns(periods: list[Period]) -> list[str]:
+    columns = ["Council", "GSS code"]
+    for period in periods:
+        label = describe(period)
+        columns += [f"{label}: received (%)", f"{label}: received", f"{label}: expected"]
+    return columns
+
+
+def _rates(cells: list[PeriodCompleteness], periods: list[Period]) -> list[Any]:
+    """Each period's rate, received and expected; a council expecting none has 0 expected."""
+    if not cells:
+        return [value for _ in periods for value in (None, 0, 0)]
+    return [value for cell in cells for value in (cell.rate, cell.received, cell.expected)]
+
+
+def region_cells(rows: list[dict[str, Any]], overall: list[PeriodCompleteness],
+                 periods: list[Period]) -> list[list[Any]]:
+    """The councils table, each council's periods newest first, with the region's total last."""
+    found = [[row["council"].name, row["council"].gss_code, *_rates(row["cells"], periods)] for row in rows]
+    return [*found, ["All councils", None, *_rates(overall, periods)]]
+
+
 @login_required
-def region_completeness(request: HttpRequest, code: str) -> HttpResponse:
+def region_completeness(request: HttpRequest, code: str) -> HttpResponseBase:
     region = get_object_or_404(Region, code=code)
     if not scope.visible_regions(request.user).filter(pk=region.pk).exists():
         raise PermissionDenied
@@ -149,19 +220,31 @@ def region_completeness(request: HttpRequest, code: str) -> HttpResponse:
     now = timezone.now()
     locations = scope.visible_locations(request.user).filter(council__region=region)
     periods = completeness.periods_asked(template, REGION_PERIODS, now)
-    by_council = completeness.submission_rate_by_council(locations, template, periods, now)
-    rows = [
-        {"council": council, "cells": by_council.get(council.pk, [])}
-        for council in scope.visible_councils(request.user).filter(region=region)
-    ]
+
+    def rows() -> list[dict[str, Any]]:
+        by_council = completeness.submission_rate_by_council(locations, template, periods, now)
+        return [
+            {"council": council, "cells": by_council.get(council.pk, [])}
+            for council in scope.visible_councils(request.user).filter(region=region)
+        ]
+
+    def overall() -> list[PeriodCompleteness]:
+        return completeness.completeness_table(locations, template, periods, now)
+
+    found = exports.table_download(request, f"completeness-{region.code}-{template.slug}", {
+        "councils": lambda: (_region_columns(periods), region_cells(rows(), overall(), periods)),
+    })
+    if found is not None:
+        return found
+    council_rows = rows()
     context = {
         "region": region,
         "templates": templates,
         "template": template,
         "periods": [{"period": p, "label": describe(p)} for p in periods],
-        "rows": rows,
-        "overall": completeness.completeness_table(locations, template, periods, now),
-        "chart": _heatmap(rows, periods, now),
+        "rows": council_rows,
+        "overall": overall(),
+        "chart": _heatmap(council_rows, periods, now),
         "can_list_regions": scope.is_admin(request.user),
     }
     return render(request, "oversight/completeness_region.html", context)

@@ -53,7 +53,7 @@ def _watch_table(area: Area) -> Table:
         rows.append([row.location.name, where, f"{row.score:.0f}", row.band_label,
                      row.reasons[0] if row.reasons else ""])
     columns = ["Location", "Council" if area.is_region else "Provider", "Score", "Band", "Weighs most"]
-    return Table("The highest risk scores", columns, rows, text_columns=(1, 3, 4),
+    return Table("The highest risk scores", columns, rows, key="risk-scores", text_columns=(1, 3, 4),
                  note="" if rows else "No location has a risk score yet.")
 
 
@@ -62,7 +62,7 @@ def _alerts_table(area: Area) -> Table:
     stats = [s for s in rule_stats(alerts, ALERT_WEEKS, area.now) if s.opened or s.open_now]
     rows = [[s.rule.name, count(s.opened), count(s.open_now), count(s.acknowledged)] for s in stats]
     return Table("Alerts opened in the last week, by rule", ["Rule", "Opened", "Still open", "Acknowledged"], rows,
-                 note="" if rows else "No alerts were opened in the last week.")
+                 note="" if rows else "No alerts were opened in the last week.", key="risk-alerts")
 
 
 def risk(area: Area) -> Section:
@@ -212,7 +212,7 @@ def forecast(area: Area) -> Section:
                                      f"{FORECAST_WEEKS}. Ranges cannot be added up, so none is shown.")
         section.tables = [Table("Next week's forecast, by council",
                                 ["Council", "Occupied beds", "Vacant beds", "Unmet home care hours"],
-                                _region_rows(forecasts))]
+                                _region_rows(forecasts), key="forecast-next-week")]
         return section
     occupied = next((f for f in forecasts if f.measure == "occupied" and f.status == Forecast.Status.OK), None)
     if occupied and occupied.history:
@@ -223,5 +223,6 @@ def forecast(area: Area) -> Section:
     ahead = f"{BACKTEST_WEEKS} weeks ahead"
     section.tables = [Table("Next week's forecast", ["Measure", "Forecast", "80% range", f"Past error, {ahead}"],
                             _council_rows(forecasts), text_columns=(2,),
-                            note=f"The past error is how far off forecasts made {ahead} were, on average.")]
+                            note=f"The past error is how far off forecasts made {ahead} were, on average.",
+                            key="forecast-next-week")]
     return section

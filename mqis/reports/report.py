@@ -10,6 +10,7 @@ two weeks up to then), with the week before beside them; returns sent late are c
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -19,12 +20,13 @@ from django.utils.text import slugify
 
 from mqis.accounts import scope
 from mqis.accounts.scope import AnyUser
+from mqis.lib import exports
 from mqis.oversight import figures
 from mqis.oversight.change import Comparison, compare_by
 from mqis.registry.models import Council, Location, Region
 from mqis.reports import extras, sections
 from mqis.reports.area import Area, Week
-from mqis.reports.content import Section
+from mqis.reports.content import Section, Table
 from mqis.reports.sections_completeness import TemplateCompleteness
 from mqis.returns.models import Frequency, Return, ReturnTemplate
 from mqis.returns.periods import period_for
@@ -64,6 +66,26 @@ class Report:
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
+
+    def tables(self) -> dict[str, Table]:
+        """Every table of the report by its key, for the downloads."""
+        return {table.key: table for section in self.sections for table in section.all_tables()}
+
+    def downloads(self) -> dict[str, Callable[[], exports.Table]]:
+        """What `mqis.lib.exports.table_download` builds each table's download from."""
+        return {key: table.download for key, table in self.tables().items()}
+
+
+# The keys of the tables built in `extras` (which names only its sections), by caption.
+def name_tables(sections: list[Section]) -> None:
+    """Give each table without a key one: "<section>-chart" for a chart's, else by caption."""
+    for section in sections:
+        if section.chart_table is not None and not section.chart_table.key:
+            section.chart_table.key = f"{section.key}-chart"
+        for n, table in enumerate(section.tables, 1):
+            table.key = table.key or f"{section.key}-{n}"
+    keys = [table.key for section in sections for table in section.all_tables()]
+    assert len(keys) == len(set(keys)), f"Two of the report's tables share a key: {keys}"
 
 
 def when(moment: dt.datetime) -> str:
@@ -135,4 +157,5 @@ def build_report(
         report.councils = sections.council_rows(area, extras.high_risk_by_council(area))
         table = sections.councils_table(report.councils, comparison.now, area.name)
         report.sections.insert(0, Section("councils", "Councils compared", tables=[table]))
+    name_tables(report.sections)
     return report
