@@ -1,17 +1,21 @@
-"""The public open data: a page and its CSV, for anyone, signed in or not."""
+"""The public open data: a page, each of its tables as CSV or XLSX, and the CSV of every row,
+for anyone, signed in or not."""
 
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
+from functools import partial
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from mqis.lib import exports
 from mqis.opendata import tables
-from mqis.opendata.tables import CONFIDENTIAL, MEASURES, NOT_APPLICABLE, Cell, Publication, PublishedRow
+from mqis.opendata.tables import ALL_NAME, CONFIDENTIAL, MEASURES, NOT_APPLICABLE, Cell, Publication, PublishedRow
 from mqis.oversight.views_completeness import neutralise
 from mqis.returns.models import Period
 from mqis.returns.periods import describe
@@ -35,10 +39,40 @@ def _row(published: PublishedRow) -> dict[str, object]:
     return {"row": published.row, "cells": cells}
 
 
+def _figure(cell: Cell) -> Cell:
+    """A published cell in a download: a number, or its symbol ("[c]", "[z]"); occupancy to 1 place."""
+    return round(cell, 1) if isinstance(cell, float) else cell
+
+
+def _download(first_heading: str, rows: list[tuple[str, PublishedRow]]) -> exports.Table:
+    """A page table's download: its headings and each row's published cells, as the page shows them."""
+    return [first_heading, *(m.label for m in MEASURES)], [[name, *map(_figure, r.cells)] for name, r in rows]
+
+
+def region_key(code: str) -> str:
+    """A region's table's key: "region-e12000002"."""
+    return f"region-{code.lower()}"
+
+
+def downloads(publication: Publication) -> dict[str, Callable[[], exports.Table]]:
+    """The page's tables by key: "all-regions", then each region's councils with its total."""
+    found: dict[str, Callable[[], exports.Table]] = {}
+    if publication.total is not None:
+        found["all-regions"] = partial(_download, "Area", [(ALL_NAME, publication.total)])
+    for region in publication.regions:
+        rows = [(c.row.name, c) for c in region.councils] + [(f"Total for {region.name}", region.total)]
+        found[region_key(region.code)] = partial(_download, "Council", rows)
+    return found
+
+
 @require_safe
-def open_data(request: HttpRequest) -> HttpResponse:
+def open_data(request: HttpRequest) -> HttpResponseBase:
     publication = tables.cached_current()
     week = publication.week
+    start = week.start.isoformat() if week else "none"
+    found = exports.table_download(request, f"mqis-open-data-{start}", downloads(publication))
+    if found is not None:
+        return found
     return render(request, "opendata/open_data.html", {
         "publication": publication,
         "week_label": describe(Period(start=week.start, end=week.end)) if week else "",
@@ -49,7 +83,8 @@ def open_data(request: HttpRequest) -> HttpResponse:
         "measures": MEASURES,
         "total": _row(publication.total) if publication.total else None,
         "regions": [
-            {"code": r.code, "name": r.name, "councils": [_row(c) for c in r.councils], "total": _row(r.total)}
+            {"code": r.code, "key": region_key(r.code), "name": r.name,
+             "councils": [_row(c) for c in r.councils], "total": _row(r.total)}
             for r in publication.regions
         ],
     })

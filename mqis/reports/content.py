@@ -2,6 +2,8 @@
 and compact tables. The section builders fill these; the templates only lay them out."""
 
 import datetime as dt
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +14,8 @@ from mqis.oversight.measures import DASH, Measure, difference, show
 from mqis.reports import svgcharts
 
 LONG_TABLE = 8
+NUMBER = re.compile(r"-?\d[\d,]*(\.\d+)?")
+Raw = list[Any]  # a row of a download: numbers as numbers, dates as dates, None for blank
 
 
 @dataclass
@@ -24,6 +28,32 @@ class Table:
     rows: list[list[str]] = field(default_factory=list)
     text_columns: tuple[int, ...] = ()
     note: str = ""
+    key: str = ""  # names the table in its download links: "capacity-chart"
+    # A download's header and rows where reading the shown text back is not enough (units
+    # in words, a list cut short on the page); the rows are built only when downloaded.
+    raw_columns: list[str] | None = None
+    raw_rows: Callable[[], Iterable[Raw]] | None = None
+
+    def download(self) -> tuple[list[str], Iterable[Raw]]:
+        """The table's header and rows for a download (see `mqis.lib.exports`)."""
+        if self.raw_rows is not None:
+            return self.raw_columns or self.columns, self.raw_rows()
+        return self.read_back()
+
+    def read_back(self) -> tuple[list[str], list[Raw]]:
+        """The shown cells as figures: "1,234" a number, "83.3%" 83.3 under "Occupancy (%)",
+        "16 November 2026" a date, a dash blank. Text columns stay text."""
+        read = [[_read(cell, i == 0 or i in self.text_columns) for i, cell in enumerate(row)] for row in self.rows]
+        columns = []
+        for i, name in enumerate(self.columns):
+            cells = [row[i] for row in self.rows if row[i] not in ("", DASH)]
+            percentages = i not in self.text_columns and bool(cells) and all(c.endswith("%") for c in cells)
+            if not percentages:
+                for row, shown in zip(read, self.rows, strict=True):
+                    if shown[i].endswith("%"):
+                        row[i] = shown[i]  # a percentage among counts keeps its sign
+            columns.append(f"{name} (%)" if percentages else name)
+        return columns, read
 
     def cells(self) -> list[tuple[str, list[tuple[str, bool]]]]:
         """(row header, [(cell, is a number)]) for the templates."""
@@ -41,6 +71,21 @@ class Table:
         return [(name, i != 0 and i not in self.text_columns) for i, name in enumerate(self.columns)]
 
 
+def _read(text: str, is_text: bool) -> Any:
+    """One shown cell as a figure, a date, None or the text itself."""
+    if text in ("", DASH):
+        return None
+    try:
+        return dt.datetime.strptime(text, "%d %B %Y").date()
+    except ValueError:
+        pass
+    number = text.removesuffix("%")
+    if is_text or not NUMBER.fullmatch(number):
+        return text
+    figure = number.replace(",", "")
+    return float(figure) if "." in figure else int(figure)
+
+
 @dataclass
 class Section:
     key: str
@@ -52,6 +97,10 @@ class Section:
     chart_table: Table | None = None
     tables: list[Table] = field(default_factory=list)
 
+    def all_tables(self) -> list[Table]:
+        """The chart's table, if any, then the others."""
+        return ([self.chart_table] if self.chart_table else []) + self.tables
+
 
 def line_chart(
     key: str, title: str, dates: list[dt.date], series: list[svgcharts.Series], *, unit: str = "",
@@ -61,7 +110,7 @@ def line_chart(
     svg = svgcharts.line_chart(f"chart-{key}", title, [f"{d:%-d %b}" for d in dates], series, unit=unit,
                                **options)
     rows = [[f"{d:%-d %B %Y}", *(show(s.values[i], unit) for s in series)] for i, d in enumerate(dates)]
-    table = Table(f"{title}, oldest first", ["Week starting", *(s.name for s in series)], rows)
+    table = Table(f"{title}, oldest first", ["Week starting", *(s.name for s in series)], rows, key=f"{key}-chart")
     return mark_safe(svg), table
 
 
@@ -80,6 +129,13 @@ def measure_row(label: str, measure: Measure, comparison: Comparison) -> list[st
     """[label, this week, the week before, change] for one measure."""
     return [label, measure.shown(comparison.now), measure.shown(comparison.before),
             change_words(measure, comparison)]
+
+
+def measure_figures(label: str, measure: Measure, comparison: Comparison) -> Raw:
+    """`measure_row` as figures: a percentage's label says "(%)" and its change is in points."""
+    unit = " (%)" if measure.is_percentage else ""
+    return [f"{label}{unit}", measure.value(comparison.now), measure.value(comparison.before),
+            difference(measure, comparison)]
 
 
 def count(value: float | None) -> str:

@@ -3,20 +3,33 @@ the councils compared. Completeness is in `sections_completeness`; risk and fore
 which come from other apps, in `extras`."""
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from mqis.oversight import figures
 from mqis.oversight.change import Comparison, compare_by
-from mqis.oversight.measures import BY_KEY, Measure
+from mqis.oversight.measures import BY_KEY, Measure, difference
 from mqis.registry.models import Council
 from mqis.reports import svgcharts
 from mqis.reports.area import Area
-from mqis.reports.content import Section, Table, change_words, count, line_chart, measure_row, pct, plural
+from mqis.reports.content import (
+    Raw,
+    Section,
+    Table,
+    change_words,
+    count,
+    line_chart,
+    measure_figures,
+    measure_row,
+    pct,
+    plural,
+)
 from mqis.reports.sections_completeness import completeness
+from mqis.returns.models import Return
 
 __all__ = ["capacity", "completeness", "council_rows", "councils_table", "outbreaks", "weekly_series", "workforce"]
 
@@ -57,8 +70,14 @@ def _chart(section: Section, title: str, what: str, series: list[dict[str, Any]]
     return section
 
 
-def _comparison_table(caption: str, rows: list[list[str]]) -> Table:
-    return Table(caption, ["Measure", "Week covered", "Week before", "Change"], rows, text_columns=(3,))
+MeasureRow = tuple[str, Measure]
+
+
+def _comparison_table(key: str, caption: str, comparison: Comparison, measures: list[MeasureRow]) -> Table:
+    """A measure a row: the week covered, the week before and the change (as figures when downloaded)."""
+    return Table(caption, ["Measure", "Week covered", "Week before", "Change"],
+                 [measure_row(label, measure, comparison) for label, measure in measures], text_columns=(3,),
+                 key=key, raw_rows=lambda: [measure_figures(label, measure, comparison) for label, measure in measures])
 
 
 def capacity(comparison: Comparison, series: list[dict[str, Any]]) -> Section:
@@ -75,12 +94,12 @@ def capacity(comparison: Comparison, series: list[dict[str, Any]]) -> Section:
         "capacity", "Capacity and occupancy",
         summary=[lead, f"{plural(now.beds_vacant, 'bed was', 'beds were')} vacant, and {closed} closed to "
                        "admissions."],
-        tables=[_comparison_table("Beds and admissions", [
-            measure_row("Beds in homes reporting", BY_KEY["beds"], comparison),
-            measure_row("Occupied beds", OCCUPIED, comparison),
-            measure_row("Vacant beds", BY_KEY["vacant"], comparison),
-            measure_row("Occupancy", occupancy, comparison),
-            measure_row("Closed to admissions", BY_KEY["closed"], comparison),
+        tables=[_comparison_table("capacity-beds", "Beds and admissions", comparison, [
+            ("Beds in homes reporting", BY_KEY["beds"]),
+            ("Occupied beds", OCCUPIED),
+            ("Vacant beds", BY_KEY["vacant"]),
+            ("Occupancy", occupancy),
+            ("Closed to admissions", BY_KEY["closed"]),
         ])],
     )
     return _chart(section, "Bed occupancy", "Occupied beds as a percentage of beds in the care homes reporting",
@@ -88,10 +107,27 @@ def capacity(comparison: Comparison, series: list[dict[str, Any]]) -> Section:
                   from_zero=False)
 
 
-def _staff_row(label: str, absent: int, headcount: int, key: str, comparison: Comparison) -> list[str]:
-    measure = BY_KEY[key]
-    return [label, count(absent), count(headcount), measure.shown(comparison.now), measure.shown(comparison.before),
-            change_words(measure, comparison)]
+def _staff_rows(comparison: Comparison) -> list[tuple[str, int, int, Measure]]:
+    """(staff, absent, headcount, absence measure) for all staff, nurses and care workers."""
+    now = comparison.now
+    return [
+        ("All staff", now.staff_absent, now.staff_headcount, BY_KEY["absence"]),
+        ("Nurses", now.nurses_absent, now.nurses_headcount, BY_KEY["nurse_absence"]),
+        ("Care workers", now.care_workers_absent, now.care_workers_headcount, BY_KEY["care_worker_absence"]),
+    ]
+
+
+def _staff_table(comparison: Comparison) -> Table:
+    staff = _staff_rows(comparison)
+    shown = [[label, count(absent), count(headcount), m.shown(comparison.now), m.shown(comparison.before),
+              change_words(m, comparison)] for label, absent, headcount, m in staff]
+    return Table(
+        "Staff absence by role", ["Staff", "Absent", "Headcount", "Absence", "Week before", "Change"], shown,
+        text_columns=(5,), key="workforce-absence",
+        raw_columns=["Staff", "Absent", "Headcount", "Absence (%)", "Week before (%)", "Change (points)"],
+        raw_rows=lambda: [[label, absent, headcount, m.value(comparison.now), m.value(comparison.before),
+                           difference(m, comparison)] for label, absent, headcount, m in staff],
+    )
 
 
 def workforce(comparison: Comparison, series: list[dict[str, Any]]) -> Section:
@@ -105,12 +141,7 @@ def workforce(comparison: Comparison, series: list[dict[str, Any]]) -> Section:
     section = Section(
         "workforce", "Workforce",
         summary=[lead],
-        tables=[Table("Staff absence by role", ["Staff", "Absent", "Headcount", "Absence", "Week before", "Change"], [
-            _staff_row("All staff", now.staff_absent, now.staff_headcount, "absence", comparison),
-            _staff_row("Nurses", now.nurses_absent, now.nurses_headcount, "nurse_absence", comparison),
-            _staff_row("Care workers", now.care_workers_absent, now.care_workers_headcount, "care_worker_absence",
-                       comparison),
-        ], text_columns=(5,))],
+        tables=[_staff_table(comparison)],
     )
     return _chart(section, "Staff absence by role", "Staff absent as a percentage of headcount", series, [
         svgcharts.Series("All staff", _column(series, "absence_pct")),
@@ -119,25 +150,36 @@ def workforce(comparison: Comparison, series: list[dict[str, Any]]) -> Section:
     ], unit="%")
 
 
-def _pressures(area: Area) -> Table:
-    """The locations whose latest return of the week reported an outbreak or under 3 days of PPE."""
-    found = (
+def _pressure_returns(area: Area) -> QuerySet[Return]:
+    """The latest returns of the week that reported an outbreak or under 3 days of PPE, fewest days first."""
+    return (
         figures.latest_returns(area.locations, today=area.week.end)
         .filter(Q(in_outbreak=True) | Q(ppe_min_days__lt=figures.PPE_SHORT_DAYS))
         .select_related("location__provider", "location__council")
         .order_by(F("ppe_min_days").asc(nulls_last=True), "location__name", "location__cqc_location_id")
     )
-    total = found.count()
-    columns = ["Location", "Council", "Outbreak", "Fewest days of PPE"] if area.is_region else \
-        ["Location", "Provider", "Outbreak", "Fewest days of PPE"]
-    rows = []
-    for row in found[:LIST_LIMIT]:
+
+
+def _pressure_figures(area: Area, found: Iterable[Return]) -> Iterator[Raw]:
+    """[location, council (in a region) or provider, outbreak, fewest days of PPE] for each return."""
+    for row in found:
         location = row.location
         where = location.council.name if area.is_region and location.council else location.provider.name
-        rows.append([location.name, where, "Yes" if row.in_outbreak else "No", count(row.ppe_min_days)])
-    note = f"{LIST_LIMIT} of {total:,}: those with the fewest days of PPE first." if total > LIST_LIMIT else ""
+        yield [location.name, where, "Yes" if row.in_outbreak else "No", row.ppe_min_days]
+
+
+def _pressures(area: Area) -> Table:
+    """The first LIST_LIMIT on the page; all of them in its download."""
+    found = _pressure_returns(area)
+    total = found.count()
+    rows = [[*row[:3], count(row[3])] for row in _pressure_figures(area, found[:LIST_LIMIT])]
+    columns = ["Location", "Council" if area.is_region else "Provider", "Outbreak", "Fewest days of PPE"]
+    note = ""
+    if total > LIST_LIMIT:
+        note = f"{LIST_LIMIT} of {total:,}: those with the fewest days of PPE first."
     caption = "Locations in outbreak or with under 3 days of an item of PPE"
-    return Table(caption, columns, rows, text_columns=(1, 2), note=note or ("None." if not rows else ""))
+    return Table(caption, columns, rows, text_columns=(1, 2), note=note or ("None." if not rows else ""),
+                 key="outbreaks-locations", raw_rows=lambda: _pressure_figures(area, found.iterator()))
 
 
 def outbreaks(area: Area, comparison: Comparison, series: list[dict[str, Any]]) -> Section:
@@ -147,9 +189,9 @@ def outbreaks(area: Area, comparison: Comparison, series: list[dict[str, Any]]) 
         summary=[f"{plural(now.in_outbreak, 'location')} reported an outbreak and "
                  f"{plural(now.short_of_ppe, 'location')} had under 3 days of at least one item of PPE."],
         tables=[
-            _comparison_table("Outbreaks and PPE", [
-                measure_row("In outbreak", BY_KEY["outbreaks"], comparison),
-                measure_row("PPE under 3 days", BY_KEY["ppe"], comparison),
+            _comparison_table("outbreaks-ppe", "Outbreaks and PPE", comparison, [
+                ("In outbreak", BY_KEY["outbreaks"]),
+                ("PPE under 3 days", BY_KEY["ppe"]),
             ]),
             _pressures(area),
         ],
@@ -194,4 +236,4 @@ def councils_table(rows: list[CouncilRow], total: figures.Figures, region_name: 
     body = [cells(row.council.name, row.figures, row.high_risk) for row in rows]
     all_high = sum(row.high_risk or 0 for row in rows) if with_risk else None
     body.append(cells(f"{region_name} (all)", total, all_high))
-    return Table("Councils compared, for the week covered", columns, body)
+    return Table("Councils compared, for the week covered", columns, body, key="councils")

@@ -76,6 +76,6 @@ def completeness(area: Area) -> tuple[Section, list[TemplateCompleteness]]:
         chart=chart, chart_table=chart_table,
         chart_caption="Returns received as a percentage of those expected, week by week over the last "
                       f"{plural(CHART_WEEKS, 'week')} since returns began.",
-        tables=[Table("Returns for the week covered", columns, rows)],
+        tables=[Table("Returns for the week covered", columns, rows, key="completeness-week")],
     )
     return section, found

@@ -1,4 +1,5 @@
-"""The weekly report's web page, its PDF, and subscribing to it by e-mail."""
+"""The weekly report's web page (and each of its tables as CSV or XLSX), its PDF, and
+subscribing to it by e-mail."""
 
 import io
 
@@ -7,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mqis.accounts import scope
+from mqis.lib import exports
 from mqis.registry.models import Council, Region
 from mqis.reports.models import ReportSubscription
 from mqis.reports.pdf import render_pdf
@@ -55,8 +57,19 @@ def _subscribed(request: HttpRequest, council: Council | None, region: Region | 
     return mine.exists()
 
 
-def _page(request: HttpRequest, council: Council | None, region: Region | None) -> HttpResponse:
+def _download_name(council: Council | None, region: Region | None) -> str:
+    """"weekly-report-E08000003": the start of a table's file name."""
+    if council is not None:
+        return f"weekly-report-{council.gss_code}"
+    assert region is not None
+    return f"weekly-report-{region.code}"
+
+
+def _page(request: HttpRequest, council: Council | None, region: Region | None) -> HttpResponseBase:
     report = build_report(request.user, council=council, region=region)
+    found = exports.table_download(request, _download_name(council, region), report.downloads())
+    if found is not None:
+        return found
     can_open_region = council is not None and scope.visible_regions(request.user).filter(pk=council.region_id).exists()
     return render(request, "reports/report.html", {
         "report": report,
@@ -98,12 +111,12 @@ def _subscription(request: HttpRequest, council: Council | None, region: Region 
 
 
 @login_required
-def council_report(request: HttpRequest, gss_code: str) -> HttpResponse:
+def council_report(request: HttpRequest, gss_code: str) -> HttpResponseBase:
     return _page(request, *_area(request, gss_code=gss_code))
 
 
 @login_required
-def region_report(request: HttpRequest, code: str) -> HttpResponse:
+def region_report(request: HttpRequest, code: str) -> HttpResponseBase:
     return _page(request, *_area(request, code=code))
 
 
