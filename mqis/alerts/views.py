@@ -132,12 +132,18 @@ def alert_deliveries(alert: Alert) -> list[dict[str, Any]]:
 
 
 @login_required
-def council_alerts(request: HttpRequest, gss_code: str) -> HttpResponse:
+def council_alerts(request: HttpRequest, gss_code: str) -> HttpResponseBase:
     council = get_object_or_404(Council.objects.select_related("region"), gss_code=gss_code)
     if not scope.visible_councils(request.user).filter(pk=council.pk).exists():
         raise PermissionDenied
     weeks = _choice(_int(request.GET.get("weeks")), WEEKS, 13)
     alerts = scope.visible_alerts(request.user).filter(location__council=council)
+    found = exports.table_download(request, f"alerts-{council.gss_code}", {
+        "by-rule": lambda: (stats.RULE_HEADER, stats.rule_rows(stats.rule_stats(alerts, weeks))),
+        "by-week": lambda: (stats.WEEK_HEADER, stats.week_rows(stats.weekly_volumes(alerts, weeks))),
+    })
+    if found is not None:
+        return found
     context = {
         "council": council,
         "weeks": weeks,

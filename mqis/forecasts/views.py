@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -12,6 +12,7 @@ from mqis.forecasts import presentation as show
 from mqis.forecasts.models import Forecast
 from mqis.forecasts.series import MEASURES
 from mqis.forecasts.services import current_forecast, min_weeks
+from mqis.lib import exports
 from mqis.registry.models import Council
 
 DEFAULT_MEASURE = "occupied"
@@ -42,13 +43,17 @@ def _links(council: Council, measure: str, weeks: int) -> dict[str, list[dict[st
 
 
 @login_required
-def council_forecast(request: HttpRequest, gss_code: str) -> HttpResponse:
+def council_forecast(request: HttpRequest, gss_code: str) -> HttpResponseBase:
     council = get_object_or_404(Council.objects.select_related("region"), gss_code=gss_code)
     if not scope.visible_councils(request.user).filter(pk=council.pk).exists():
         raise PermissionDenied
     key, weeks = _choice(request)
     measure = MEASURES[key]
     forecast = current_forecast(council, measure)
+    found = exports.table_download(request, f"forecast-{council.gss_code}-{key}",
+                                   show.tables(forecast, weeks, measure))
+    if found is not None:
+        return found
     context: dict[str, object] = {
         "council": council,
         "region": council.region,
@@ -64,6 +69,7 @@ def council_forecast(request: HttpRequest, gss_code: str) -> HttpResponse:
         scores = forecast.backtest
         context |= {
             "accuracy": show.accuracy(forecast, measure, min_weeks()),
+            "accuracy_rows": show.accuracy_rows(forecast, measure.unit),
             "baseline_why": show.baseline_why(scores.get("season", 1)),
             "rows": show.forecast_rows(forecast, weeks),
             "history_rows": show.history_rows(forecast, measure.unit),
