@@ -49,6 +49,11 @@ class Column:
             return f"{timezone.localtime(self.sent['submitted_at']):%-d %b}"
         return "Not due yet" if self.due_at > timezone.now() else "Not sent"
 
+    @property
+    def sent_label(self) -> str:
+        """The status as a download gives it: "6 Jan (late)"."""
+        return self.status + (" (late)" if self.late else "")
+
     def value(self, key: str) -> Any:
         if not self.sent:
             return None
@@ -199,6 +204,19 @@ def fill_chart(chart: Chart, columns: list[Column]) -> None:
     chart.table = [
         (c, [shown(spec, c.value(spec["key"])) for spec in chart.specs]) for c in oldest_first
     ]
+
+
+def chart_download(chart: Chart, columns: list[Column]) -> tuple[list[str], list[list[Any]]]:
+    """The chart's table as a download: the same rows as `fill_chart`'s, values unformatted."""
+    header = ["Week starting", "Sent", *[_with_unit(spec) for spec in chart.specs]]
+    rows = [
+        [c.start, c.sent_label, *[c.value(spec["key"]) for spec in chart.specs]] for c in columns[::-1]
+    ]
+    return header, rows
+
+
+def _with_unit(spec: dict[str, Any]) -> str:
+    return f"{spec['label']} (%)" if spec.get("unit") == "%" else spec["label"]
 
 
 def _plotted(value: Any) -> float | None:

@@ -5,6 +5,7 @@ the page embeds them as JSON for oversight/charts.js to draw, and renders each o
 table from the same specification, so the chart and its table cannot disagree.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,16 @@ class Chart:
             for i, label in enumerate(self.labels)
         ]
 
+    def download(self) -> tuple[list[str], list[list[Any]]]:
+        """The table as a download: the same rows, with dates as dates and values unformatted."""
+        suffix = " (%)" if self.unit == "%" else ""
+        header = ["Week starting", *[f"{line.name}{suffix}" for line in self.lines]]
+        rows = [
+            [dt.date.fromisoformat(day), *[line.values[i] for line in self.lines]]
+            for i, day in enumerate(self.dates)
+        ]
+        return header, rows
+
 
 def _column(series: list[dict[str, Any]], key: str) -> list[float | None]:
     return [point[key] for point in series]
@@ -87,3 +98,8 @@ def charts(series: list[dict[str, Any]], expected: int, weeks_label: str) -> lis
         chart("received", "Returns received", "Returns received as a percentage of the returns "
               "expected", "%", Line("Returns received", received)),
     ]
+
+
+def chart_keys() -> list[str]:
+    """The keys of the page's charts, without reading any figures."""
+    return [chart.key for chart in charts([], 0, "")]

@@ -1,10 +1,14 @@
 """The council dashboard: its measures over time and the locations that need attention."""
 
+from collections.abc import Callable
+from functools import partial
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -18,7 +22,7 @@ from mqis.oversight import cache, figures, trends
 from mqis.oversight.change import compare_by
 from mqis.oversight.measures import DASH, MEASURES, change, show
 from mqis.oversight.params import KINDS, RATINGS, WEEK_CHOICES, CouncilChoice, service_types
-from mqis.registry.models import Council
+from mqis.registry.models import Council, Location
 from mqis.returns.periods import describe
 
 
@@ -86,6 +90,35 @@ def _filters(choice: CouncilChoice, types: list[str]) -> dict[str, Any]:
     }
 
 
+def _charts(locations: QuerySet[Location], choice: CouncilChoice, expected: int) -> list[trends.Chart]:
+    """The page's charts of these locations over the chosen weeks."""
+    series = figures.time_series(locations, choice.weeks)
+    return trends.charts(series, expected, WEEK_CHOICES[choice.weeks])
+
+
+def table_link(choice: CouncilChoice, key: str) -> str:
+    """The page's query for this choice with `table=key`, for a download link.
+
+    Built from the choice, not the request: the cache keeps the page's HTML for every URL
+    that makes the same choice.
+    """
+    query = choice.link()
+    return f"{query}{'' if query == '?' else '&'}{urlencode({'table': key})}"
+
+
+def chart_table(user: AnyUser, council: Council, choice: CouncilChoice, key: str) -> exports.Table:
+    """One chart's table as a download, from the same figures as the page's chart."""
+    locations = choice.apply(scope.visible_locations(user).filter(council=council))
+    expected = compare_by(locations, None)[None].now.expected
+    chart = next(c for c in _charts(locations, choice, expected) if c.key == key)
+    return chart.download()
+
+
+def council_tables(user: AnyUser, council: Council, choice: CouncilChoice) -> dict[str, Callable[[], exports.Table]]:
+    """The charts' tables, each built only when asked for."""
+    return {key: partial(chart_table, user, council, choice, key) for key in trends.chart_keys()}
+
+
 def council_content(user: AnyUser, council: Council, choice: CouncilChoice) -> dict[str, Any]:
     """Everything in the council page's main content: what the cache keeps."""
     templates = figures.current_templates()
@@ -93,12 +126,11 @@ def council_content(user: AnyUser, council: Council, choice: CouncilChoice) -> d
     every = scope.visible_locations(user).filter(council=council)
     locations = choice.apply(every)
     comparison = compare_by(locations, None, templates=templates)[None]
-    series = figures.time_series(locations, choice.weeks)
     rows = figures.location_rows(locations, templates=templates, periods=periods)
     attention = [row for row in rows if row.reasons]
     others = [row for row in rows if not row.reasons]
     weeks_label = WEEK_CHOICES[choice.weeks]
-    charts = trends.charts(series, comparison.now.expected, weeks_label)
+    charts = _charts(locations, choice, comparison.now.expected)
     return {
         "council": council,
         "choice": choice,
@@ -108,7 +140,7 @@ def council_content(user: AnyUser, council: Council, choice: CouncilChoice) -> d
         "absence_threshold": figures.ABSENCE_ATTENTION_PCT,
         "nurse_threshold": figures.NURSE_ABSENCE_ATTENTION_PCT,
         "weeks_label": weeks_label,
-        "charts": charts,
+        "charts": [(chart, table_link(choice, chart.key)) for chart in charts],
         "charts_data": [chart.as_data() for chart in charts],
         "attention": len(attention),
         "attention_rows": location_table(attention, with_reasons=True),
@@ -151,9 +183,14 @@ def council_dashboard(request: HttpRequest, gss_code: str) -> HttpResponseBase:
     if not scope.visible_councils(request.user).filter(pk=council.pk).exists():
         raise PermissionDenied
     choice = CouncilChoice.from_query(request.GET)
+    # Downloads read live, before the cache. A link without `table=` is the locations tables'.
     fmt = exports.wanted_format(request)
-    if fmt:
+    if fmt and not request.GET.get("table"):
         return council_export(request.user, council, choice, fmt)
+    found = exports.table_download(request, f"council-{council.gss_code}",
+                                   council_tables(request.user, council, choice))
+    if found is not None:
+        return found
 
     def content() -> str:
         return render_to_string("oversight/_council_content.html", council_content(request.user, council, choice))

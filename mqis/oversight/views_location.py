@@ -1,16 +1,20 @@
 """A location's page: latest figures, every field's history, CQC details and the audit trail."""
 
 import re
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
 from mqis.accounts import scope
 from mqis.alerts.views import location_alerts
@@ -20,6 +24,7 @@ from mqis.oversight.location_history import (
     WEEK_CHOICES,
     Chart,
     TemplateHistory,
+    chart_download,
     chosen_weeks,
     fill_chart,
     location_history,
@@ -28,7 +33,8 @@ from mqis.registry.models import Location
 from mqis.returns.models import ReturnChange, ReturnTemplate
 from mqis.returns.periods import describe
 from mqis.returns.templates import templates_for
-from mqis.risk.profile import risk_context
+from mqis.risk.profile import band_label, risk_context
+from mqis.risk.profile import history as risk_history
 
 HISTORY_LIMIT = 30
 CQC_SITE = "https://www.cqc.org.uk"
@@ -44,28 +50,38 @@ def _field_specs(changes: list[ReturnChange]) -> dict[tuple[str, int], dict[str,
     return {(t.slug, t.version): t.field_map() for t in ReturnTemplate.objects.filter(which)}
 
 
+def _described(items: list[tuple[str, str, str]], first: bool) -> list[str]:
+    """Each changed figure in words: "Occupied beds: 40 → 41" (a first return: "Occupied beds: 40")."""
+    if first:
+        return [f"{label}: {new}" for label, _, new in items]
+    return [f"{label}: {old or 'not given'} → {new or 'not given'}" for label, old, new in items]
+
+
 def _lines(items: list[tuple[str, str, str]], first: bool) -> str:
     # Hundreds of items on a page: escape them here rather than loop in the template.
-    if first:
-        html = (f"<li>{escape(label)}: {escape(new)}</li>" for label, _, new in items)
-    else:
-        html = (
-            f"<li>{escape(label)}: {escape(old or 'not given')} → {escape(new or 'not given')}</li>"
-            for label, old, new in items
-        )
+    html = (f"<li>{escape(text)}</li>" for text in _described(items, first))
     return mark_safe("".join(html))  # every part is escaped above
+
+
+def _items(change: ReturnChange, specs: dict[tuple[str, int], dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(label, old, new) of each figure the save changed."""
+    fields = specs.get((change.return_obj.period.template_slug, change.template_version), {})
+    return [
+        (fields.get(key, {}).get("label", key), _shown(old), _shown(new))
+        for key, (old, new) in change.diff.items()
+    ]
+
+
+def _is_first(items: list[tuple[str, str, str]]) -> bool:
+    return all(old == "" for _, old, _ in items)
 
 
 def _history_rows(changes: list[ReturnChange]) -> list[dict[str, Any]]:
     specs = _field_specs(changes)
     rows = []
     for change in changes:
-        fields = specs.get((change.return_obj.period.template_slug, change.template_version), {})
-        items = [
-            (fields.get(key, {}).get("label", key), _shown(old), _shown(new))
-            for key, (old, new) in change.diff.items()
-        ]
-        first = all(old == "" for _, old, _ in items)
+        items = _items(change, specs)
+        first = _is_first(items)
         rows.append(
             {
                 "change": change,
@@ -94,13 +110,18 @@ def _who(change: ReturnChange) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def recent_changes(location: Location) -> list[ReturnChange]:
-    """The latest saves that changed this location's returns, newest first."""
-    return list(
+def all_changes(location: Location) -> QuerySet[ReturnChange]:
+    """Every save that changed this location's returns, newest first."""
+    return (
         ReturnChange.objects.filter(return_obj__location=location)
         .select_related("return_obj__period", "changed_by")
-        .order_by("-changed_at", "-id")[:HISTORY_LIMIT]
+        .order_by("-changed_at", "-id")
     )
+
+
+def recent_changes(location: Location) -> list[ReturnChange]:
+    """The latest saves that changed this location's returns, newest first."""
+    return list(all_changes(location)[:HISTORY_LIMIT])
 
 
 def _link(weeks: int, chart: str) -> str:
@@ -135,6 +156,9 @@ def history_context(
         "histories": histories,
         "charts": [(c, _link(weeks, c.key)) for c in charts],
         "chart": chosen,
+        # Built from the choice, not the request: the cache keeps this HTML for every URL
+        # that makes the same choice.
+        "chart_download": "?" + urlencode({"weeks": weeks, "chart": key, "table": f"chart-{key}"}),
     }
 
 
@@ -170,6 +194,108 @@ def cqc_details(location: Location) -> dict[str, Any]:
     }
 
 
+ALERT_COLUMNS = ["Alert", "Message", "Opened", "Status"]
+RISK_COLUMNS = ["Indicator", "Value", "Risk (0 to 1)", "Weight", "Points"]
+BAND_COLUMNS = ["When", "From band", "To band", "Score"]
+RATING_COLUMNS = ["Key question", "Rating"]
+CHANGE_COLUMNS = ["When", "Period", "Who", "How", "What changed"]
+BATCH = 500
+
+
+def alert_rows(user: Any, location: Location) -> list[list[Any]]:
+    """The alerts the page lists, open ones first, without the page's limit."""
+    every = scope.visible_alerts(user).filter(location=location).count()
+    return [
+        [alert.rule.name, alert.message, timezone.localtime(alert.opened_at), alert.status]
+        for alert in location_alerts(user, location, limit=every)
+    ]
+
+
+def risk_rows(location: Location) -> list[list[Any]]:
+    """Each indicator's part of the score, largest first, then the score itself."""
+    risk = risk_context(location)
+    if risk["risk"] is None:
+        return []
+    rows = [
+        [row["name"], capfirst(row["shown"]) if row["has_data"] else "No data", row["risk"],
+         row["weight"], row["points"] if row["has_data"] else None]
+        for row in risk["risk_rows"]
+    ]
+    return [*rows, ["Score", None, None, None, risk["risk"].score]]
+
+
+def band_rows(location: Location) -> list[list[Any]]:
+    """Every change of the risk band, newest first."""
+    return [
+        [timezone.localtime(change.at), band_label(change.old_band) if change.old_band else None,
+         band_label(change.new_band), change.score]
+        for change in risk_history(location, limit=None)
+    ]
+
+
+def rating_rows(location: Location) -> list[list[Any]]:
+    return [[question, rating or "Not rated"] for question, rating in cqc_details(location)["ratings"]]
+
+
+def _change_cells(batch: list[ReturnChange]) -> Iterator[list[Any]]:
+    specs = _field_specs(batch)
+    for change in batch:
+        items = _items(change, specs)
+        yield [
+            timezone.localtime(change.changed_at), describe(change.return_obj.period), _who(change),
+            change.get_channel_display(), "; ".join(_described(items, _is_first(items))),
+        ]
+
+
+def change_rows(location: Location) -> Iterator[list[Any]]:
+    """Every save that changed the location's returns, newest first: the page shows the latest."""
+    batch: list[ReturnChange] = []
+    for change in all_changes(location).iterator(chunk_size=BATCH):
+        batch.append(change)
+        if len(batch) == BATCH:
+            yield from _change_cells(batch)
+            batch = []
+    if batch:
+        yield from _change_cells(batch)
+
+
+def chart_tables(location: Location, weeks: int) -> dict[str, Callable[[], exports.Table]]:
+    """Each chart's table, keyed "chart-" and the chart's key, over these weeks."""
+    histories = location_history(location, templates_for(location), weeks)
+    tables: dict[str, Callable[[], exports.Table]] = {}
+    for chart in _charts(histories):
+        owner = next(h for h in histories if chart in h.charts)
+        tables[f"chart-{chart.key}"] = partial(chart_download, chart, owner.columns)
+    return tables
+
+
+def location_tables(user: Any, location: Location, weeks: int) -> dict[str, Callable[[], exports.Table]]:
+    """The page's tables as downloads, each built only when asked for."""
+    return {
+        "alerts": lambda: (ALERT_COLUMNS, alert_rows(user, location)),
+        "risk": lambda: (RISK_COLUMNS, risk_rows(location)),
+        "band-history": lambda: (BAND_COLUMNS, band_rows(location)),
+        "ratings": lambda: (RATING_COLUMNS, rating_rows(location)),
+        "changes": lambda: (CHANGE_COLUMNS, change_rows(location)),
+        **chart_tables(location, weeks),
+    }
+
+
+def download(request: HttpRequest, location: Location, weeks: int) -> HttpResponseBase | None:
+    """A table of the page as a download, or None when none is asked for.
+
+    A link with `template=` and no `table=` is the history table's (see history_export).
+    """
+    fmt = exports.wanted_format(request)
+    if fmt is None:
+        return None
+    if not request.GET.get("table"):
+        return history_export(location, weeks, request.GET.get("template", ""), fmt)
+    return exports.table_download(
+        request, f"location-{location.cqc_location_id}", location_tables(request.user, location, weeks)
+    )
+
+
 def history_export(location: Location, weeks: int, slug: str, fmt: str) -> HttpResponseBase:
     """One return's "every figure" table, newest week first, as the page shows it."""
     histories = location_history(location, templates_for(location), weeks)
@@ -177,7 +303,7 @@ def history_export(location: Location, weeks: int, slug: str, fmt: str) -> HttpR
     if history is None:
         raise Http404("This location sends no such return")
     header = ["Section", "Figure", *[c.start for c in history.columns]]
-    rows = [["", "Return sent", *[c.status + (" (late)" if c.late else "") for c in history.columns]]]
+    rows = [["", "Return sent", *[c.sent_label for c in history.columns]]]
     rows += [[section.name, row.label, *row.cells] for section in history.sections for row in section.rows]
     return exports.download(fmt, f"history-{location.cqc_location_id}-{slug}-{weeks}-weeks", header, rows)
 
@@ -191,9 +317,9 @@ def location_detail(request: HttpRequest, cqc_location_id: str) -> HttpResponseB
     if not scope.can_see_location(request.user, location):
         raise Http404
     weeks = chosen_weeks(request.GET.get("weeks"))
-    fmt = exports.wanted_format(request)
-    if fmt:
-        return history_export(location, weeks, request.GET.get("template", ""), fmt)
+    found = download(request, location, weeks)
+    if found is not None:
+        return found
     chart = request.GET.get("chart", "")
     chart = chart if CHART_KEY.fullmatch(chart) else ""
     content = cache.cached(

@@ -39,8 +39,9 @@ def reasons(score: RiskScore, limit: int = REASONS) -> list[str]:
     return [f"{r['name']}: {r['shown']}" for r in rows[:limit]]
 
 
-def history(location: Location) -> list[RiskBandChange]:
-    return list(RiskBandChange.objects.filter(location=location)[:HISTORY_LIMIT])
+def history(location: Location, limit: int | None = HISTORY_LIMIT) -> list[RiskBandChange]:
+    """The band's changes, newest first: the latest `limit` (None: every one)."""
+    return list(RiskBandChange.objects.filter(location=location)[:limit])
 
 
 def risk_context(location: Location) -> dict[str, Any]:
