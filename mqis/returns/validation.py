@@ -210,10 +210,15 @@ def validate_values(
             a, b = cleaned.get(simple[0]), cleaned.get(simple[1])
             if a is None or b is None or a <= b:  # type: ignore[operator]  # both numbers: rules name numeric fields
                 continue
-        elif left_terms is not None and right_terms is not None and rule["op"] == "<=":
-            left, _ = _side_sum(cleaned, left_terms)
+        elif left_terms is not None and right_terms is not None:
+            left, left_all = _side_sum(cleaned, left_terms)
             right, right_all = _side_sum(cleaned, right_terms)
-            if left is None or right is None or not right_all or left <= right:
+            if left is None or right is None or not right_all or OPS[rule["op"]][0](left, right) \
+                    or (not left_all and rule.get("when") == "all_given"):
+                continue
+        elif "required_if" in rule:
+            cond = rule["required_if"]
+            if cleaned.get(cond["field"]) != cond["equals"] or not _blank(cleaned.get(rule["field"])):
                 continue
         labels = {spec["key"]: spec["label"] for spec in fields}
         error = check_rule(rule, cleaned, labels)
