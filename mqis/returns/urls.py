@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from mqis.returns import views
+from mqis.returns import views, views_bulk
 
 urlpatterns = [
     path("provider/", views.provider_home, name="provider_home"),
@@ -15,4 +15,5 @@ urlpatterns = [
         name="submit_return_done",
     ),
     path("", include("mqis.returns.urls_bulk")),
+    path("returns/upload/errors/<str:token>/", views_bulk.bulk_upload_errors, name="bulk_upload_errors"),
 ]

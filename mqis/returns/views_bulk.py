@@ -7,12 +7,15 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from mqis.accounts import scope
 from mqis.accounts.models import Role
+from mqis.lib import exports
+from mqis.returns import upload_errors
 from mqis.returns.bulk import import_bulk
 from mqis.returns.bulk_rows import LOCATION, PERIOD, REFERENCE_COLUMNS
 from mqis.returns.models import Channel, ReturnTemplate
@@ -73,6 +76,8 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
             "errors_shown": result.errors[:ERRORS_SHOWN],
             "errors_hidden": result.error_count - min(len(result.errors), ERRORS_SHOWN),
             "summary_errors": result.errors[:10],
+            "errors_token": upload_errors.save(request.user, result.errors) if result.errors else None,
+            "errors_kept": len(result.errors),
         })
     error_links = [(f"#id_{name}" if name != "template" else "#id_template_0", message)
                    for name, messages in form.errors.items() for message in messages]
@@ -80,6 +85,19 @@ def bulk_upload(request: HttpRequest) -> HttpResponse:
         "form": form, "templates": templates, "error_links": error_links,
         "max_mb": max_upload_bytes() // (1024 * 1024),
     })
+
+
+@login_required
+@require_GET
+def bulk_upload_errors(request: HttpRequest, token: str) -> HttpResponseBase:
+    """Every error kept from one upload, as CSV or XLSX, for the person who uploaded it."""
+    created, rows = upload_errors.load(request.user, token)
+    _require_uploader(request)
+    fmt = exports.wanted_format(request)
+    if fmt is None:
+        raise Http404("Ask for ?format=csv or ?format=xlsx.")
+    name = f"upload-errors-{timezone.localtime(created):%Y-%m-%d}"
+    return exports.download(fmt, name, upload_errors.HEADER, rows)
 
 
 @login_required
