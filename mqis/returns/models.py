@@ -72,16 +72,18 @@ class Channel(models.TextChoices):
 
 class Return(models.Model):
     # No single-column indexes: the unique (location, period) constraint and the covering
-    # index below lead with these columns, and each extra index slows bulk uploads.
+    # index below lead with location and period, and each extra index slows bulk uploads.
+    # Nothing looks returns up by template or sender; only deleting a template version
+    # (refused while returns use it) or a user would scan for them, and both are rare.
     location = models.ForeignKey(
         "registry.Location", on_delete=models.PROTECT, related_name="returns", db_index=False
     )
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="returns", db_index=False)
-    template = models.ForeignKey(ReturnTemplate, on_delete=models.PROTECT, related_name="returns")
+    template = models.ForeignKey(ReturnTemplate, on_delete=models.PROTECT, related_name="returns", db_index=False)
     values = models.JSONField(default=dict)
     submitted_at = models.DateTimeField()
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     on_time = models.BooleanField(default=True)
@@ -125,8 +127,9 @@ class ReturnChange(models.Model):
 
     return_obj = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="changes")
     changed_at = models.DateTimeField()
+    # Not indexed, like Return.submitted_by: only deleting a user would look changes up by it.
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     template_version = models.PositiveIntegerField()
