@@ -55,6 +55,16 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop: this shared machine's speed varies by up to two
+    times from hour to hour, so each run says how fast the machine was when it ran."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - started
+
+
 def fresh_database() -> tuple[str, str | None]:
     """Return (DATABASE_URL for the run, name of a PostgreSQL database to drop after)."""
     url = os.environ.get("DATABASE_URL", "")
@@ -218,7 +228,8 @@ def main() -> None:
 
     try:
         call_command("migrate", verbosity=0)
-        print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        print(f"database: {connection.vendor} ({connection.settings_dict['NAME']}); "
+              f"reference loop {machine_speed():.2f} s (lower is a faster machine)")
         user = build_registry(args.locations)
         path = WORK / "returns.csv"
         rows = write_csv(path, args.locations, args.weeks)
