@@ -41,7 +41,9 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
     table = ops.quote_name(model._meta.db_table)
     names_sql = ", ".join(ops.quote_name(f.column) for f in fields)
     values = zip(*columns, strict=True)
-    with connection.cursor() as cursor:
+    # The driver's own COPY bypasses Django's cursor wrapper, so turn its errors into Django's
+    # (a unique violation is an IntegrityError, which callers catch).
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if connection.vendor == "postgresql":
             # COPY, PostgreSQL's bulk load: Django's client-side-binding cursor would send
             # every INSERT as a separate query, parsed and planned each time.

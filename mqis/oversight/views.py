@@ -26,7 +26,8 @@ def no_role(request: HttpRequest) -> HttpResponse:
 def region_list(request: HttpRequest) -> HttpResponseBase:
     if scope.membership(request.user) is None:
         return redirect("no_role")
-    regions = list(scope.visible_regions(request.user).annotate(council_count=Count("councils")))
+    # Ordered here: a query with GROUP BY does not use the model's own ordering.
+    regions = list(scope.visible_regions(request.user).annotate(council_count=Count("councils")).order_by("name"))
     if not regions:
         raise PermissionDenied
     found = exports.table_download(request, "regions", {

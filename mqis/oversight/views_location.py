@@ -66,9 +66,11 @@ def _lines(items: list[tuple[str, str, str]], first: bool) -> str:
 def _items(change: ReturnChange, specs: dict[tuple[str, int], dict[str, Any]]) -> list[tuple[str, str, str]]:
     """(label, old, new) of each figure the save changed."""
     fields = specs.get((change.return_obj.period.template_slug, change.template_version), {})
+    # In the form's order (PostgreSQL keeps a JSON object's keys in an order of its own).
+    order = {key: n for n, key in enumerate(fields)}
     return [
         (fields.get(key, {}).get("label", key), _shown(old), _shown(new))
-        for key, (old, new) in change.diff.items()
+        for key, (old, new) in sorted(change.diff.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
     ]
 
 
