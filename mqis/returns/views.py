@@ -266,10 +266,11 @@ def submitted(request: HttpRequest, cqc_location_id: str, template_slug: str) ->
     specs = ret.template.field_map()
     changes = []
     if saved and saved["changed"] and not saved["created"] and change is not None:
+        order = {key: n for n, key in enumerate(specs)}  # the form's order, on any database
         changes = [
             {"label": specs.get(k, {}).get("label", k), "old": shown(old), "new": shown(new),
              "unit": specs.get(k, {}).get("unit", "")}
-            for k, (old, new) in change.diff.items()
+            for k, (old, new) in sorted(change.diff.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
         ]
     values = [
         {"label": spec["label"], "value": _display(spec, ret.values.get(spec["key"])),
