@@ -25,8 +25,9 @@ from mqis.returns.bulk_rows import (
     BulkResult,
     RowChecker,
 )
+from mqis.returns.bulk_save import Counts, Writer, saves_while_checking, store_checked
 from mqis.returns.models import Channel, Return, ReturnTemplate
-from mqis.returns.services import Submission, store
+from mqis.returns.services import Submission
 from mqis.returns.signals import one_announcement
 from mqis.returns.spreadsheet import FileProblem, open_sheet
 from mqis.returns.templates import TemplateNotFound, current_template
@@ -107,31 +108,39 @@ def import_bulk(
             result.message = "Nothing was saved. " + _describe_errors(result)
             return result
         checker = RowChecker(user, template, sheet.header, columns, now, result)
+        writer = None
+        if not dry_run and not partial and saves_while_checking():
+            writer = Writer(checker.periods, user=user, channel=channel, now=now)
+            checker.on_chunk = lambda subs: None if result.error_count else writer.add(subs)
         try:
             with _cyclic_gc_paused():
                 checker.check(rows)
+                submissions = checker.submissions
+                if writer is not None:
+                    writer.finish(commit=bool(submissions) and not result.error_count)
         except FileProblem as problem:
             return result.fail(BulkError(problem.row, "", "", problem.code, problem.message))
+        except IntegrityError:
+            return result.fail(BulkError(None, "", "", "conflict", CONFLICT))
+        finally:
+            if writer is not None:
+                writer.finish(commit=False)  # does nothing if finished above
     if result.rows_read == 0:
         return result.fail(BulkError(None, "", "", "no_rows",
                                      "The file has a header row but no returns in it"))
-    submissions = checker.submissions
+    # A writer that was told to roll back may have saved (and lost) some chunks: count none.
+    counts = writer.counts if writer is not None and not result.error_count else Counts()
     if dry_run:
-        result.created, result.updated, result.unchanged = _preview(submissions)
-    elif submissions and (partial or not result.error_count):
+        counts.created, counts.updated, counts.unchanged = _preview(submissions)
+    elif writer is None and submissions and (partial or not result.error_count):
         try:
             with transaction.atomic(), _cyclic_gc_paused(), one_announcement():
-                for sub in submissions:
-                    sub.period = checker.periods.saved(sub.period)
-                for chunk in batched(submissions, 2000):
-                    summary = store(chunk, user=user, channel=channel, now=now)
-                    result.created += summary.created
-                    result.updated += summary.updated
-                    result.unchanged += summary.unchanged
+                store_checked(submissions, checker.periods, user=user, channel=channel, now=now,
+                              counts=counts)
         except IntegrityError:
-            result.created = result.updated = result.unchanged = 0
             return result.fail(BulkError(None, "", "", "conflict", CONFLICT))
-        result.saved = bool(result.created or result.updated)
+    result.created, result.updated, result.unchanged = counts.created, counts.updated, counts.unchanged
+    result.saved = not dry_run and bool(result.created or result.updated)
     result.message = _message(result, len(submissions))
     return result
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -155,9 +155,12 @@ class RowChecker:
         self.field_cache: FieldCache = {}
         self.first_row: dict[tuple[int, dt.date], int] = {}
         self.submissions: list[Submission] = []
+        # Called with each chunk's correct rows as soon as they are checked (see bulk_save).
+        self.on_chunk: Callable[[list[Submission]], None] | None = None
 
     def check(self, rows: Iterable[tuple[int, list[Cell]]]) -> None:
         for chunk in batched(rows, CHUNK):
+            checked = len(self.submissions)
             chunk = [(n, cells) for n, cells in chunk if any(_filled(c) for c in cells)]
             self._resolve({_text(cells[self.location_at]) for _, cells in chunk
                            if self.location_at < len(cells)})
@@ -170,6 +173,8 @@ class RowChecker:
                     self.result.rows_with_errors += 1
                     for error in errors:
                         self.result.add(error)
+            if self.on_chunk is not None:
+                self.on_chunk(self.submissions[checked:])
 
     def _resolve(self, ids: set[str]) -> None:
         wanted = sorted(i for i in ids - self.locations.keys() if i)

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mqis.accounts import scope
-from mqis.lib.bulk import insert_rows
+from mqis.lib.bulk import adapt_rows, insert_rows, new_ids
 from mqis.registry.models import Location
 from mqis.returns.measures import MEASURES, derive_measures
 from mqis.returns.models import Period, Return, ReturnChange, ReturnTemplate
@@ -108,22 +108,30 @@ def check_submission(
 
 
 def _pairs_sql(columns: str, location_ids: Iterable[int], period_ids: Iterable[int]
-               ) -> Iterator[tuple[str, list[int]]]:
+               ) -> Iterator[tuple[str, list[Any]]]:
     """SELECT returns by location and period, 2,000 locations a query. Plain SQL: the ORM
-    prepares each of the thousands of ids in an IN list one by one."""
+    prepares each of the thousands of ids in an IN list one by one. On PostgreSQL the ids go
+    as two arrays: psycopg rewrites a query's placeholders on the client, slowly when there
+    are thousands."""
     quote = connection.ops.quote_name
     periods = sorted(period_ids)
     locations = sorted(location_ids)
+    select = f"SELECT {columns} FROM {quote(Return._meta.db_table)} WHERE "
     for i in range(0, len(locations), 2000):
         part = locations[i : i + 2000]
-        yield (f"SELECT {columns} FROM {quote(Return._meta.db_table)} "
-               f"WHERE period_id IN ({', '.join(['%s'] * len(periods))}) "
-               f"AND location_id IN ({', '.join(['%s'] * len(part))})", [*periods, *part])
+        if connection.vendor == "postgresql":
+            yield select + "period_id = ANY(%s) AND location_id = ANY(%s)", [periods, part]
+        else:
+            yield (select + f"period_id IN ({', '.join(['%s'] * len(periods))}) "
+                   f"AND location_id IN ({', '.join(['%s'] * len(part))})", [*periods, *part])
 
 
 def _existing(submissions: list[Submission]) -> dict[tuple[int, int], Return]:
     found: dict[tuple[int, int], Return] = {}
-    period_ids = {s.period.pk for s in submissions}
+    # A period not saved yet has no returns.
+    period_ids = {s.period.pk for s in submissions if s.period.pk is not None}
+    if not period_ids:
+        return found
     # A new week's upload meets empty periods: one cheap query saves looking up every pair.
     period_ids = set(Return.objects.filter(period_id__in=period_ids)
                      .values_list("period_id", flat=True).distinct())
@@ -142,56 +150,56 @@ def _diff(old: Mapping[str, Value], new: Mapping[str, Value]) -> dict[str, list[
     return {k: [old.get(k), new.get(k)] for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
 
 
-RETURN_COLUMNS = ["location", "period", "template", "values", "submitted_at", "submitted_by",
-                  "channel", "on_time", *MEASURES]
-Key = tuple[int, int]  # (location id, period id): one return each
+# A new return's row is (location id, period, *REST_COLUMNS): its period is given as the
+# Period, which may not be saved yet when the row is prepared.
+REST_COLUMNS = ["template", "values", "submitted_at", "submitted_by", "channel", "on_time", *MEASURES]
+CHANGE_COLUMNS = ["changed_at", "changed_by", "channel", "template_version", "diff"]  # after return_obj
 
 
-def _insert_returns(rows: list[tuple[Any, ...]]) -> dict[Key, int]:
-    """Insert new returns given as rows of RETURN_COLUMNS; their ids, read back (executemany
-    and COPY cannot return them). Rows, not model instances: building 100,000 instances costs
-    more than inserting them."""
-    if not rows:
-        return {}
-    insert_rows(Return, RETURN_COLUMNS, rows)
-    ids: dict[Key, int] = {}
-    with connection.cursor() as cursor:
-        for sql, params in _pairs_sql("id, location_id, period_id", {r[0] for r in rows}, {r[1] for r in rows}):
-            cursor.execute(sql, params)
-            for pk, location_id, period_id in cursor.fetchall():
-                ids[(location_id, period_id)] = pk
-    return ids
+@dataclass
+class Prepared:
+    """Submissions worked out and encoded, ready to write: see `prepare` and `write`."""
+
+    new_keys: list[tuple[int, Period]] = field(default_factory=list)
+    new_rest: list[tuple[Any, ...]] = field(default_factory=list)  # REST_COLUMNS, adapted
+    new_changes: list[tuple[Any, ...]] = field(default_factory=list)  # CHANGE_COLUMNS, adapted
+    updated: list[Return] = field(default_factory=list)
+    update_changes: list[tuple[Any, ...]] = field(default_factory=list)  # return id, CHANGE_COLUMNS
+    summary: SaveSummary = field(default_factory=SaveSummary)
+    now: dt.datetime = field(default_factory=timezone.now)
+    channel: str = ""
 
 
-def store(
-    submissions: Iterable[Submission], *, user: Any, channel: str, now: dt.datetime | None = None
-) -> SaveSummary:
-    """Save validated submissions with their audit rows. Call inside a transaction."""
+def prepare(submissions: Iterable[Submission], *, user: Any, channel: str, now: dt.datetime | None = None
+            ) -> Prepared:
+    """Work out what saving these submissions changes, and encode the rows: everything but
+    the writing. Reads the stored returns; writes nothing. Periods need not be saved yet."""
     now = now or timezone.now()
     subs = list(submissions)
     existing = _existing(subs)
     actor = user if getattr(user, "is_authenticated", False) else None
     actor_id = actor.pk if actor else None
-    summary = SaveSummary()
-    new_rows: list[tuple[Any, ...]] = []
-    new_diffs: list[tuple[Key, dict[str, list[Value]], int]] = []
-    updated: list[Return] = []
-    diffs: list[tuple[int, dict[str, list[Value]], int]] = []
+    out = Prepared(now=now, channel=channel)
+    summary = out.summary
+    new_rest: list[tuple[Any, ...]] = []
+    new_changes: list[tuple[Any, ...]] = []
+    update_changes: list[tuple[Any, ...]] = []
     for sub in subs:
-        key = (sub.location.pk, sub.period.pk)
-        ret = existing.get(key)
+        ret = existing.get((sub.location.pk, sub.period.pk)) if sub.period.pk is not None else None
         if ret is not None and ret.values == sub.values:
             summary.unchanged += 1
             summary.return_ids.append(ret.pk)
             continue
         measures = derive_measures(sub.template.fields, sub.values)
         diff = _diff(ret.values if ret else {}, sub.values)
+        change = (now, actor_id, channel, sub.template.version, diff)
         if ret is None:
-            new_rows.append((*key, sub.template.pk, sub.values, now, actor_id, channel,
+            out.new_keys.append((sub.location.pk, sub.period))
+            new_rest.append((sub.template.pk, sub.values, now, actor_id, channel,
                              now <= sub.period.due_at, *(measures.get(m) for m in MEASURES)))
-            new_diffs.append((key, diff, sub.template.version))
+            new_changes.append(change)
             continue
-        updated.append(ret)
+        out.updated.append(ret)
         ret.template = sub.template
         ret.values = sub.values
         ret.submitted_at = now
@@ -199,23 +207,63 @@ def store(
         ret.channel = channel
         for name, value in measures.items():
             setattr(ret, name, value)
-        diffs.append((ret.pk, diff, sub.template.version))
+        update_changes.append((ret.pk, *change))
         summary.return_ids.append(ret.pk)
-    ids = _insert_returns(new_rows)
-    diffs += [(ids[key], diff, version) for key, diff, version in new_diffs]
-    summary.return_ids += [ids[key] for key, _, _ in new_diffs]
-    if updated:
+    out.new_rest = adapt_rows(Return, REST_COLUMNS, new_rest)
+    out.new_changes = adapt_rows(ReturnChange, CHANGE_COLUMNS, new_changes)
+    out.update_changes = adapt_rows(ReturnChange, ["return_obj", *CHANGE_COLUMNS], update_changes)
+    return out
+
+
+Key = tuple[int, int]  # (location id, period id): one return each
+
+
+def _insert_returns(keys: list[Key], rest: list[tuple[Any, ...]]) -> list[int]:
+    """Insert new returns; their ids, in order. On PostgreSQL the ids are taken from the
+    sequence first; on SQLite they are read back (executemany cannot return them). Rows,
+    not model instances: building 100,000 instances costs more than inserting them."""
+    if not keys:
+        return []
+    ids = new_ids(Return, len(keys))
+    if ids is not None:
+        insert_rows(Return, ["id", "location", "period", *REST_COLUMNS],
+                    [(pk, *key, *row) for pk, key, row in zip(ids, keys, rest, strict=True)], adapted=True)
+        return ids
+    insert_rows(Return, ["location", "period", *REST_COLUMNS],
+                [(*key, *row) for key, row in zip(keys, rest, strict=True)], adapted=True)
+    found: dict[Key, int] = {}
+    with connection.cursor() as cursor:
+        for sql, params in _pairs_sql("id, location_id, period_id", {k[0] for k in keys}, {k[1] for k in keys}):
+            cursor.execute(sql, params)
+            for pk, location_id, period_id in cursor.fetchall():
+                found[(location_id, period_id)] = pk
+    return [found[key] for key in keys]
+
+
+def write(prepared: Prepared) -> SaveSummary:
+    """Write what `prepare` worked out, with the audit rows, and announce it. Call inside a
+    transaction, with every period of the new returns saved."""
+    summary = prepared.summary
+    keys = [(location_id, period.pk) for location_id, period in prepared.new_keys]
+    ids = _insert_returns(keys, prepared.new_rest)
+    summary.return_ids += ids
+    if prepared.updated:
         fields = ["template", "values", "submitted_at", "submitted_by", "channel", *MEASURES]
-        Return.objects.bulk_update(updated, fields, batch_size=500)
-    insert_rows(
-        ReturnChange,
-        ["return_obj", "changed_at", "changed_by", "channel", "template_version", "diff"],
-        [(pk, now, actor_id, channel, version, diff) for pk, diff, version in diffs],
-    )
-    summary.created, summary.updated = len(new_rows), len(updated)
-    if diffs:
-        stored(Return, {key[0] for key, _, _ in new_diffs} | {ret.location_id for ret in updated}, channel, now)
+        Return.objects.bulk_update(prepared.updated, fields, batch_size=500)
+    changes = prepared.update_changes + [(pk, *row) for pk, row in zip(ids, prepared.new_changes, strict=True)]
+    insert_rows(ReturnChange, ["return_obj", *CHANGE_COLUMNS], changes, adapted=True)
+    summary.created, summary.updated = len(ids), len(prepared.updated)
+    if changes:
+        location_ids = {key[0] for key in keys} | {ret.location_id for ret in prepared.updated}
+        stored(Return, location_ids, prepared.channel, prepared.now)
     return summary
+
+
+def store(
+    submissions: Iterable[Submission], *, user: Any, channel: str, now: dt.datetime | None = None
+) -> SaveSummary:
+    """Save validated submissions with their audit rows. Call inside a transaction."""
+    return write(prepare(submissions, user=user, channel=channel, now=now))
 
 
 def submit_return(
@@ -253,5 +301,5 @@ def history(location: Location) -> list[ReturnChange]:
     )
 
 
-__all__ = ["ReturnRejected", "Submission", "SaveSummary", "check_submission", "store",
+__all__ = ["ReturnRejected", "Submission", "SaveSummary", "Prepared", "check_submission", "prepare", "write", "store",
            "submit_return", "last_return", "history", "describe"]

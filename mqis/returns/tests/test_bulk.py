@@ -410,7 +410,7 @@ def test_it_refuses_a_file_with_a_quote_that_is_never_closed(
 
 def test_a_file_saved_in_chunks_is_announced_once_for_all_its_locations(market: Market, monkeypatch):
     """Alerts and risk scores are worked out once per upload, not once per chunk of rows."""
-    from mqis.returns import bulk
+    from mqis.returns import bulk_save
     from mqis.returns.signals import returns_stored
 
     heard: list[set[int]] = []
@@ -418,7 +418,7 @@ def test_a_file_saved_in_chunks_is_announced_once_for_all_its_locations(market: 
     def listener(sender, location_ids, **kwargs):
         heard.append(set(location_ids))
 
-    monkeypatch.setattr(bulk, "batched", lambda items, n: [items[:1], items[1:]])  # two chunks
+    monkeypatch.setattr(bulk_save, "STORE_CHUNK", 1)  # two chunks
     returns_stored.connect(listener)
     try:
         upload(market, csv_bytes([care_home_row("1-101"), care_home_row("1-102")]))
