@@ -1,8 +1,10 @@
 """Bulk upload: many returns in one CSV or Excel file, checked row by row, saved together.
 
-Every row goes through `services.check_submission` and `services.store`, the same path
-as the web form and the API. Every error in the file is reported at once; nothing is
-saved if any row is wrong, unless the caller asks for a partial import.
+Every row goes through `services.check_submission`, and is saved by `services.prepare` and
+`services.write` (which `services.store` runs one after the other), the same path as the web
+form and the API. Every error in the file is reported at once; nothing is saved if any row
+is wrong, unless the caller asks for a partial import. How the saving overlaps the checking
+on PostgreSQL is in `bulk_save`.
 """
 
 import datetime as dt

@@ -33,7 +33,8 @@ from mqis.returns.bulk_rows import PeriodFinder
 from mqis.returns.services import Prepared, SaveSummary, Submission, prepare, store, write
 from mqis.returns.signals import one_announcement
 
-STORE_CHUNK = 2000  # returns per call to `store`
+STORE_CHUNK = 2000  # returns per call to `store`, and per chunk handed to a writer
+QUEUED_CHUNKS = 8  # at most this many chunks wait for a writer (memory stays bounded)
 SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 
 
@@ -106,7 +107,7 @@ class Writer:
         self._periods = periods
         self._prepare: Callable[[list[Submission]], Prepared] = lambda subs: prepare(
             subs, user=user, channel=channel, now=now)
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=QUEUED_CHUNKS)
         self._error: BaseException | None = None
         self._done = False
         _writer_started()
