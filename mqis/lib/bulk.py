@@ -90,6 +90,35 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
             cursor.executemany(f"INSERT INTO {table} ({names_sql}) VALUES ({marks})", rows)
 
 
+def upsert_rows(model: type[models.Model], names: Sequence[str], rows: list[tuple[Any, ...]],
+                unique: Sequence[str]) -> None:
+    """Insert rows, or update the row already there with the same `unique` fields.
+
+    One statement run for every row: on PostgreSQL through psycopg's own cursor, which sends
+    the values apart from the query and prepares it once (Django's cursor writes each value
+    into the query text, slowly when there are thousands).
+    """
+    if not rows:
+        return
+    rows = adapt_rows(model, names, rows)
+    ops = connection.ops
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in names]
+    columns = [ops.quote_name(cast(str, field.column)) for field in fields]
+    keys = [ops.quote_name(cast(str, cast(models.Field, model._meta.get_field(n)).column)) for n in unique]
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in keys)
+    sql = (f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))}) "
+           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}")
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            import psycopg
+
+            with psycopg.Cursor(cursor.connection) as raw:
+                raw.executemany(sql, rows)
+        else:
+            cursor.executemany(sql, rows)
+
+
 def new_ids(model: type[models.Model], count: int) -> list[int] | None:
     """`count` primary keys for new rows, taken from the table's sequence on PostgreSQL, so
     rows that refer to them can be built before any is inserted. None on SQLite, which has

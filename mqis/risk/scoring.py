@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from mqis.lib.bulk import insert_rows, upsert_rows
 from mqis.returns.signals import returns_stored
 from mqis.risk.config import Settings, current
 from mqis.risk.indicators import REGISTRY, Bundle
@@ -65,15 +66,12 @@ def score_bundle(bundle: Bundle, settings: Settings) -> Result | None:
 
 
 def _store(results: dict[int, Result], old: dict[int, str], now: dt.datetime) -> int:
-    RiskScore.objects.bulk_create(
-        [RiskScore(location_id=pk, score=r.score, band=r.band, computed_at=now, contributions=r.contributions,
-                   coverage=r.coverage) for pk, r in results.items()],
-        update_conflicts=True, unique_fields=["location"],
-        update_fields=["score", "band", "computed_at", "contributions", "coverage"], batch_size=500,
-    )
-    changes = [RiskBandChange(location_id=pk, old_band=old.get(pk, ""), new_band=r.band, score=r.score, at=now)
+    upsert_rows(RiskScore, ["location", "score", "band", "computed_at", "contributions", "coverage"],
+                [(pk, r.score, r.band, now, r.contributions, r.coverage) for pk, r in results.items()],
+                unique=["location"])
+    changes = [(pk, old.get(pk, ""), r.band, r.score, now)
                for pk, r in results.items() if old.get(pk) != r.band]
-    RiskBandChange.objects.bulk_create(changes, batch_size=500)
+    insert_rows(RiskBandChange, ["location", "old_band", "new_band", "score", "at"], changes)
     return len(changes)
 
 
