@@ -29,25 +29,15 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=_JSON_OPTIONS).decode()
 
 
-def _as_is(data: bytes) -> bytes:
-    return data
-
-
-def _jsonb(value: Any) -> Any:
-    """A jsonb value for psycopg, encoded now rather than when it is sent: a bulk upload
-    prepares its rows in one thread and sends them from another (see returns.bulk_save)."""
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(_dumps(value), dumps=_as_is)
-
-
 def _adapter(field: models.Field) -> Any:
     ops = connection.ops
     if isinstance(field, models.JSONField):
         if field.encoder is not None:
             return partial(ops.adapt_json_value, encoder=field.encoder)
         if connection.vendor == "postgresql":
-            return _jsonb
+            from psycopg.types.json import Jsonb
+
+            return partial(Jsonb, dumps=_dumps)
         return _json_text
     if isinstance(field, models.DateTimeField):
         return lru_cache(maxsize=8)(ops.adapt_datetimefield_value)  # usually one `now`
