@@ -24,7 +24,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, connections, transaction
 
@@ -145,7 +145,7 @@ class Writer:
                 while (item := self._queue.get()) is not _COMMIT:
                     if item is _ABANDON:
                         raise _Abandoned
-                    self._write(item)  # type: ignore[arg-type]
+                    self._write(cast(Prepared, item))
         except _Abandoned:
             pass
         except BaseException as exc:  # handed to the checking thread by finish()

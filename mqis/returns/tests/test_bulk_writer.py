@@ -10,11 +10,12 @@ scores, and that an error in the last chunk, or a failure while saving, saves no
 import datetime as dt
 import sys
 import threading
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection
 
-from mqis.returns import bulk_rows, bulk_save, services
+from mqis.returns import bulk, bulk_rows, bulk_save, services
 from mqis.returns.bulk import import_bulk
 from mqis.returns.models import Period, Return, ReturnChange
 from mqis.returns.tests.bulk_market import Market, build_market, care_home_row, csv_bytes, today
@@ -40,13 +41,13 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 def writers(monkeypatch: pytest.MonkeyPatch) -> list[bulk_save.Writer]:
     """Every writer started during the test."""
     started: list[bulk_save.Writer] = []
-    real_init = bulk_save.Writer.__init__
 
-    def init(self: bulk_save.Writer, *args: object, **kwargs: object) -> None:
-        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
-        started.append(self)
+    class Recorded(bulk_save.Writer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
 
-    monkeypatch.setattr(bulk_save.Writer, "__init__", init)
+    monkeypatch.setattr(bulk, "Writer", Recorded)
     return started
 
 
