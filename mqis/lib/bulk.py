@@ -26,7 +26,16 @@ def _dumps(value: Any) -> bytes:
 
 
 def _json_text(value: Any) -> str:
-    return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+    return _dumps(value).decode()
+
+
+def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field]:
+    return [cast(models.Field, model._meta.get_field(name)) for name in names]
+
+
+def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
+    """The quoted column names of these fields."""
+    return [connection.ops.quote_name(cast(str, field.column)) for field in _fields(model, names)]
 
 
 def _adapter(field: models.Field) -> Any:
@@ -51,8 +60,7 @@ def adapt_rows(model: type[models.Model], names: Sequence[str], rows: list[tuple
     """The rows with their values made ready for the database (JSON encoded, and so on)."""
     if not rows:
         return rows
-    fields = [cast(models.Field, model._meta.get_field(name)) for name in names]
-    adapters = [(i, adapt) for i, field in enumerate(fields) if (adapt := _adapter(field)) is not None]
+    adapters = [(i, adapt) for i, field in enumerate(_fields(model, names)) if (adapt := _adapter(field)) is not None]
     if not adapters:
         return rows
     columns = list(zip(*rows, strict=True))
@@ -74,8 +82,7 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
         rows = adapt_rows(model, names, rows)
     ops = connection.ops
     table = ops.quote_name(model._meta.db_table)
-    fields = [cast(models.Field, model._meta.get_field(name)) for name in names]
-    names_sql = ", ".join(ops.quote_name(cast(str, field.column)) for field in fields)
+    names_sql = ", ".join(_columns(model, names))
     # The driver's own COPY bypasses Django's cursor wrapper, so turn its errors into Django's
     # (a unique violation is an IntegrityError, which callers catch).
     with connection.cursor() as cursor, connection.wrap_database_errors:
@@ -102,9 +109,7 @@ def upsert_rows(model: type[models.Model], names: Sequence[str], rows: list[tupl
         return
     rows = adapt_rows(model, names, rows)
     ops = connection.ops
-    fields = [cast(models.Field, model._meta.get_field(name)) for name in names]
-    columns = [ops.quote_name(cast(str, field.column)) for field in fields]
-    keys = [ops.quote_name(cast(str, cast(models.Field, model._meta.get_field(n)).column)) for n in unique]
+    columns, keys = _columns(model, names), _columns(model, unique)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in keys)
     sql = (f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))}) "
